@@ -6,17 +6,24 @@ Virtuoso) and SPARQL 1.1 Update (DROP + INSERT DATA: any store with an update
 endpoint, QLever among them). Only graphs whose content changed since the last push
 to the same store are sent, and graphs of removed articles are dropped; what was
 pushed is remembered by digest in the output folder.
+
+Credentials come from the environment, never the command line (where `ps` shows
+them): NEWSGRAPH_STORE_USER and NEWSGRAPH_STORE_PASSWORD (HTTP Basic, or Digest with
+NEWSGRAPH_STORE_AUTH=digest, as Virtuoso wants), or NEWSGRAPH_STORE_TOKEN (a Bearer
+token, as QLever wants).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import requests.auth
 from rdflib import Graph, URIRef
 
 PROTOCOLS = ("gsp", "update")
@@ -40,7 +47,7 @@ def push(graphs: Iterable[tuple[URIRef, Graph]], url: str, protocol: str, state_
         raise ValueError(f"unknown protocol {protocol!r}: use one of {', '.join(PROTOCOLS)}")
     state_path = state_dir / f"remote-{hashlib.sha256(url.encode()).hexdigest()[:16]}.json"
     pushed: dict[str, str] = json.loads(state_path.read_text()) if state_path.is_file() else {}
-    session = requests.Session()
+    session = authenticated_session()
     now: dict[str, str] = {}
     sent = unchanged = 0
     for name, graph in graphs:
@@ -60,6 +67,18 @@ def push(graphs: Iterable[tuple[URIRef, Graph]], url: str, protocol: str, state_
         del pushed[name]
         _save(state_path, pushed)
     return PushSummary(sent=sent, dropped=len(gone), unchanged=unchanged)
+
+
+def authenticated_session() -> requests.Session:
+    """A session carrying the store's credentials from the environment, if any."""
+    session = requests.Session()
+    user, password = os.environ.get("NEWSGRAPH_STORE_USER"), os.environ.get("NEWSGRAPH_STORE_PASSWORD", "")
+    if user:
+        digest = os.environ.get("NEWSGRAPH_STORE_AUTH", "basic").lower() == "digest"
+        session.auth = requests.auth.HTTPDigestAuth(user, password) if digest else (user, password)
+    if token := os.environ.get("NEWSGRAPH_STORE_TOKEN"):
+        session.headers["Authorization"] = f"Bearer {token}"
+    return session
 
 
 def _canonical_ntriples(graph: Graph) -> bytes:

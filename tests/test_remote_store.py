@@ -77,3 +77,20 @@ def test_unreachable_store_is_a_clear_error_and_the_local_publication_stands(tmp
     assert result.returncode == 1
     assert "Error:" in result.stderr and "Connection refused" in result.stderr
     assert (out / "current" / "store").is_dir()
+
+
+def test_credentials_come_from_the_environment(monkeypatch):
+    from requests.auth import HTTPDigestAuth
+
+    from pipeline.remote import authenticated_session
+
+    monkeypatch.delenv("NEWSGRAPH_STORE_USER", raising=False)
+    monkeypatch.delenv("NEWSGRAPH_STORE_TOKEN", raising=False)
+    assert authenticated_session().auth is None
+    monkeypatch.setenv("NEWSGRAPH_STORE_USER", "dba")
+    monkeypatch.setenv("NEWSGRAPH_STORE_PASSWORD", "secret")
+    assert authenticated_session().auth == ("dba", "secret")
+    monkeypatch.setenv("NEWSGRAPH_STORE_AUTH", "digest")
+    assert isinstance(authenticated_session().auth, HTTPDigestAuth)
+    monkeypatch.setenv("NEWSGRAPH_STORE_TOKEN", "t0ken")
+    assert authenticated_session().headers["Authorization"] == "Bearer t0ken"
