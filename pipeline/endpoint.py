@@ -13,6 +13,7 @@ concurrency limit.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import shutil
 import tempfile
@@ -207,9 +208,36 @@ def parse_added_graphs(ctx: click.Context | None, param: click.Parameter | None,
     return tuple(added)
 
 
-add_graphs_option = click.option(
-    "--add", "extra_graphs", multiple=True, metavar="FILE=GRAPH_IRI", callback=parse_added_graphs,
-    help="Also serve the RDF file FILE as the named graph GRAPH_IRI (repeatable).")
+def endpoint_options(command):
+    """Add `--add` and the endpoint's limits to a click command.
+
+    The command then receives `extra_graphs` (for create_blueprint) and
+    `endpoint_config` (an EndpointConfig) instead of the separate options.
+    """
+    defaults = EndpointConfig()
+
+    @functools.wraps(command)
+    def wrapper(*args, time_limit, row_cap, max_client_queries, query_workers, **kwargs):
+        config = EndpointConfig(time_limit=time_limit, row_cap=row_cap,
+                                max_client_queries=max_client_queries, workers=query_workers)
+        return command(*args, endpoint_config=config, **kwargs)
+
+    options = [
+        click.option("--add", "extra_graphs", multiple=True, metavar="FILE=GRAPH_IRI",
+                     callback=parse_added_graphs,
+                     help="Also serve the RDF file FILE as the named graph GRAPH_IRI (repeatable)."),
+        click.option("--time-limit", type=float, default=defaults.time_limit, show_default=True,
+                     help="Seconds a SPARQL query may run before it is stopped."),
+        click.option("--row-cap", type=int, default=defaults.row_cap, show_default=True,
+                     help="Most rows (or triples) one SPARQL response holds."),
+        click.option("--max-client-queries", type=int, default=defaults.max_client_queries, show_default=True,
+                     help="Queries one client address may have running at once."),
+        click.option("--query-workers", type=int, default=defaults.workers, show_default=True,
+                     help="SPARQL worker processes."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] = (),

@@ -80,7 +80,7 @@ def check_query(text: str, stored_graphs: frozenset[str], base_iri: str | None =
     try:
         prologue = translatePrologue(prologue_tree, base_iri)
         default, named = [], []
-        for clause in query.get("datasetClause") or ():
+        for clause in query["datasetClause"] if "datasetClause" in query else ():
             if "default" in clause:
                 default.append(str(prologue.absolutize(clause["default"])))
             else:
