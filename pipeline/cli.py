@@ -10,6 +10,7 @@ import click
 import requests
 from tqdm import tqdm
 
+from .endpoint import endpoint_options
 from .ingest import MAX_BYTES
 from .publication import BuildInProgress, NoPublication
 from .remote import PROTOCOLS, RemoteStoreError
@@ -80,13 +81,14 @@ def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers
 @out_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(out: Path, host: str, port: int) -> None:
+@endpoint_options
+def serve(out: Path, host: str, port: int, extra_graphs, endpoint_config) -> None:
     """Serve the publication in OUT: the SPARQL endpoint, linked data and the site."""
     from .serve import run
 
     click.echo(f"serving {out} at http://{host}:{port}/ (SPARQL at /sparql)")
     try:
-        run(out, host, port)
+        run(out, host, port, extra_graphs=extra_graphs, endpoint_config=endpoint_config)
     except NoPublication as error:
         raise click.ClickException(str(error)) from None
 
