@@ -65,28 +65,28 @@ def sha256_of(path: Path) -> str:
 
 
 def write_dumps(store: ox.Store, folder: Path) -> list[Dump]:
-    """Write dataset.ttl, dataset.nt.gz, dataset.trig and dataset.jsonld into `folder`."""
+    """Write newsgraph.ttl, newsgraph.nt.gz, newsgraph.trig and newsgraph.jsonld into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     quads = len(store)
     written: list[tuple[str, str, str, str | None, int]] = []
 
     counter = _Counter(_union(store))
-    ox.serialize(counter, str(folder / "dataset.ttl"), ox.RdfFormat.TURTLE, prefixes=_prefixes())
-    written.append(("dataset.ttl", "Whole dataset, union of all graphs (Turtle)", "text/turtle", None,
+    ox.serialize(counter, str(folder / "newsgraph.ttl"), ox.RdfFormat.TURTLE, prefixes=_prefixes())
+    written.append(("newsgraph.ttl", "Whole dataset, union of all graphs (Turtle)", "text/turtle", None,
                     counter.count))
 
     counter = _Counter(_union(store))
-    with gzip.open(folder / "dataset.nt.gz", "wb") as out:
+    with gzip.open(folder / "newsgraph.nt.gz", "wb") as out:
         ox.serialize(counter, out, ox.RdfFormat.N_TRIPLES)
-    written.append(("dataset.nt.gz", "Whole dataset, union of all graphs (N-Triples, gzip)",
+    written.append(("newsgraph.nt.gz", "Whole dataset, union of all graphs (N-Triples, gzip)",
                     "application/n-triples", "application/gzip", counter.count))
 
-    store.dump(str(folder / "dataset.trig"), ox.RdfFormat.TRIG, prefixes=_prefixes())
-    written.append(("dataset.trig", "Whole dataset, one named graph per article (TriG)", "application/trig",
+    store.dump(str(folder / "newsgraph.trig"), ox.RdfFormat.TRIG, prefixes=_prefixes())
+    written.append(("newsgraph.trig", "Whole dataset, one named graph per article (TriG)", "application/trig",
                     None, quads))
 
-    store.dump(str(folder / "dataset.jsonld"), ox.RdfFormat.JSON_LD)
-    written.append(("dataset.jsonld", "Whole dataset with its named graphs (JSON-LD)", "application/ld+json",
+    store.dump(str(folder / "newsgraph.jsonld"), ox.RdfFormat.JSON_LD)
+    written.append(("newsgraph.jsonld", "Whole dataset with its named graphs (JSON-LD)", "application/ld+json",
                     None, quads))
 
     return [Dump(name, title, media, compression, (folder / name).stat().st_size, sha256_of(folder / name), n)

@@ -88,7 +88,7 @@ def test_summary_counts_what_was_written(site):
     written = sorted(p for p in site_dir.rglob("*.html"))
     assert summary.pages == len(written) - 1  # report.html is the build's own page
     assert summary.documents == len(list(site_dir.rglob("*.ttl"))) - 3  # minus the dump, VoID and DCAT
-    assert [d.file for d in summary.dumps] == ["dataset.ttl", "dataset.nt.gz", "dataset.trig", "dataset.jsonld"]
+    assert [d.file for d in summary.dumps] == ["newsgraph.ttl", "newsgraph.nt.gz", "newsgraph.trig", "newsgraph.jsonld"]
     for dump in summary.dumps:
         assert (site_dir / "downloads" / dump.file).stat().st_size == dump.size > 0
 
@@ -202,7 +202,7 @@ def test_turtle_dump_holds_the_union_of_all_graphs(site):
     site_dir, summary = site
     store = sample_store()
     union = {(q.subject, q.predicate, q.object) for q in store}
-    dump = rdflib.Graph().parse(site_dir / "downloads/dataset.ttl", format="turtle")
+    dump = rdflib.Graph().parse(site_dir / "downloads/newsgraph.ttl", format="turtle")
     assert len(dump) == len(union) == summary.dumps[0].statements
 
 
