@@ -10,7 +10,6 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -18,17 +17,16 @@ from rdflib import Graph, URIRef
 from . import publication
 from .ingest import MAX_BYTES, ingest
 from .link import link
-from .map import MappedCorpus, map_corpus, new_graph
-from .model import ArticleExtraction, Corpus, Rejection
+from .map import MappedCorpus, map_corpus
+from .model import ArticleExtraction, Rejection
 from .parallel import extract_corpus
 from .publish import publish
 from .remote import PushSummary, push
 from .store import write_store
-from .validate import Validation, validate_graph
-from .vocab import DEFAULT_BASE, NG, Minter
-
-ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology"
-
+from .reason import materialise, ontology_graph
+from .validate import (Validation, article_validation_graph, format_report, merged_report_graph,
+                       render_validation_html, validate_graph)
+from .vocab import DEFAULT_BASE, Minter
 
 @dataclass
 class BuildResult:
@@ -70,13 +68,14 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
                                    scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
-        mapped, quarantined = _validated_graphs(list(extracted.extractions), minter)
+        mapped, validations = _validated_graphs(list(extracted.extractions), minter)
+        quarantined = {a: v for a, v in validations.items() if not v.conforms}
         graphs = [(minter.ontology_graph(), ontology_graph())]
-        graphs += [mapped.article_graphs[a] for a in sorted(mapped.article_graphs)]
-        graphs.append(mapped.resolved)
+        graphs += [_with_inferences(mapped.article_graphs[a]) for a in sorted(mapped.article_graphs)]
+        graphs.append(_with_inferences(mapped.resolved))
         store = write_store(release.store, graphs)
-        _write_reports(release, rejections, quarantined)
-        publish(store, release.site, minter.base)
+        _write_reports(release, rejections, validations)
+        publish(store, release.site, minter.base, report_html=render_validation_html(validations))
         del store  # close it before the release is served
         publication.promote(out, release)
     except BaseException:
@@ -89,49 +88,44 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
     return result
 
 
-def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter) -> tuple[MappedCorpus, dict[str, Validation]]:
+def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter
+                      ) -> tuple[MappedCorpus, dict[str, Validation]]:
     """Link and map, quarantining every article whose graph has a violation.
 
     A quarantined article is left out and the rest linked again, since what was
-    merged with it across articles may change; this repeats until all pass.
+    merged with it across articles may change; this repeats until all pass. Returns
+    the mapped corpus and the validation of every article (published or quarantined).
     """
-    quarantined: dict[str, Validation] = {}
+    validations: dict[str, Validation] = {}
+    quarantined: set[str] = set()
     while True:
         kept = [x for x in extractions if x.article.id not in quarantined]
-        corpus: Corpus = link(kept)
-        mapped = map_corpus(corpus, minter)
-        failed = {}
+        mapped = map_corpus(link(kept), minter)
+        resolved = mapped.resolved[1]
+        failed = set()
         for article_id, (_, graph) in mapped.article_graphs.items():
-            validation = validate_graph(_with_context(graph, mapped.resolved[1]))
+            validation = validate_graph(article_validation_graph(graph, resolved))
+            validations[article_id] = validation
             if not validation.conforms:
-                failed[article_id] = validation
+                failed.add(article_id)
         if not failed:
-            return mapped, quarantined
-        quarantined.update(failed)
+            return mapped, validations
+        quarantined |= failed
 
 
-def _with_context(article_graph: Graph, resolved: Graph) -> Graph:
-    """The article's graph plus what the resolved graph says of the nodes it refers to."""
-    data = new_graph()
-    data += article_graph
-    for node in set(article_graph.objects(None, NG.refersTo)):
-        data += resolved.triples((node, None, None))
-    return data
+def _with_inferences(named: tuple[URIRef, Graph]) -> tuple[URIRef, Graph]:
+    """The graph with the superclass, superproperty and inverse triples SPARQL users rely on."""
+    name, graph = named
+    return name, graph + materialise(graph)
 
 
-@lru_cache(maxsize=1)
-def ontology_graph() -> Graph:
-    graph = Graph()
-    for path in sorted(ONTOLOGY.glob("*.ttl")):
-        graph.parse(path)
-    return graph
-
-
-def _write_reports(release: publication.Publication, rejections, quarantined: dict[str, Validation]) -> None:
+def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation]) -> None:
+    """The build report, and the SHACL report as Turtle, text and an HTML page of the site."""
+    quarantined = sorted(a for a, v in validations.items() if not v.conforms)
     report = {
         "rejected": [{"path": r.path, "problem": r.problem} for r in rejections],
-        "quarantined": {article_id: v.text for article_id, v in quarantined.items()},
+        "quarantined": quarantined,
     }
     (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    for article_id, validation in quarantined.items():
-        validation.report_graph.serialize(release.report / f"quarantine-{article_id}.ttl", format="turtle")
+    (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
+    merged_report_graph(validations).serialize(release.report / "validation.ttl", format="turtle")

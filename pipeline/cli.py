@@ -14,6 +14,7 @@ from .endpoint import endpoint_options
 from .ingest import MAX_BYTES
 from .publication import BuildInProgress, NoPublication
 from .remote import PROTOCOLS, RemoteStoreError
+from .validate import ontology_group, validate_command
 from .vocab import DEFAULT_BASE
 
 OUT_HELP = "The publication folder (the store, site and reports live in it)."
@@ -106,3 +107,7 @@ def query(sparql: str, out: Path) -> None:
         raise click.ClickException(str(error)) from None
     except SyntaxError as error:
         raise click.ClickException(f"query syntax error: {error}") from None
+
+
+main.add_command(validate_command)
+main.add_command(ontology_group)

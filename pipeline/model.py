@@ -13,7 +13,7 @@ against the published text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+import datetime
 from enum import Enum
 
 
@@ -51,7 +51,7 @@ class Article:
     outlet: str | None = None
     author: str | None = None
     url: str | None = None
-    date: date | None = None
+    date: datetime.date | None = None
     date_origin: DateOrigin | None = None
 
 

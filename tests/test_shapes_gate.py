@@ -1,0 +1,180 @@
+"""The gate's interface: validation values, readable reports, the HTML page, the command.
+
+The command is run against a real on-disk Oxigraph store laid out as a build writes it
+(one named graph per article, one resolved graph).
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from pipeline.validate import (
+    Validation,
+    article_validation_graph,
+    format_report,
+    merged_report_graph,
+    read_publication,
+    render_validation_html,
+    validate_command,
+    validate_graph,
+)
+from pipeline.vocab import NG, Minter
+
+VALID = Path(__file__).parent / "broken_graphs" / "valid.ttl"
+BASE = "http://127.0.0.1:5000/"
+ARTICLE = URIRef(BASE + "id/article/000-test")
+MENTION = URIRef(BASE + "id/mention/000-test/118-122")
+
+
+def _split(graph: Graph) -> tuple[Graph, Graph]:
+    """The sample as the build publishes it: the article's graph and the resolved graph."""
+    article, resolved = Graph(), Graph()
+    for triple in graph:
+        subject = str(triple[0])
+        in_article = subject.startswith(BASE + "id/article/") or subject.startswith(BASE + "id/mention/")
+        (article if in_article else resolved).add(triple)
+    return article, resolved
+
+
+@pytest.fixture(scope="module")
+def sample() -> Graph:
+    return Graph().parse(VALID, format="turtle")
+
+
+@pytest.fixture(scope="module")
+def broken(sample) -> Graph:
+    """The anchor quotes the wrong text and the title is tagged: two violations, one focus node each."""
+    graph = Graph()
+    graph += sample
+    graph.set((MENTION, NG.anchorOf, Literal("Hama")))
+    graph.set((ARTICLE, NG.title, Literal("<script>alert(1)</script>", lang="en")))
+    return graph
+
+
+@pytest.fixture(scope="module")
+def validations(sample, broken) -> dict[str, Validation]:
+    return {"000-test": validate_graph(sample), "001-broken": validate_graph(broken)}
+
+
+def test_validation_value(validations):
+    broken = validations["001-broken"]
+    assert not broken.conforms
+    assert broken.count("Violation") == 2
+    assert {r.focus_node for r in broken.results if r.severity == "Violation"} == {str(MENTION), str(ARTICLE)}
+    anchor = next(r for r in broken.results if r.shape == "ngsh:Mention-anchorMatchesText")
+    assert anchor.value == "'Hama'"
+    assert anchor.message.startswith('The mention\'s ng:anchorOf "Hama" is not the article\'s text')
+    # The standard SHACL report is there too, with the same results.
+    report = broken.report_graph
+    assert (None, SH.conforms, Literal(False)) in report
+    assert len(set(report.subjects(SH.resultSeverity, None))) == len(broken.results)
+
+
+def test_format_report_by_article_and_focus_node(validations):
+    text = format_report(validations)
+    lines = text.splitlines()
+    assert lines[0] == ("2 article graphs validated: 1 conform, 1 quarantined; "
+                        "2 violations, 0 warnings, 2 infos")
+    assert "== 001-broken (QUARANTINED)" in lines
+    assert "== 000-test (conforms)" in lines
+    mention_line = lines.index(str(MENTION))
+    assert lines[mention_line + 1].startswith("  [Violation] ngsh:Mention-anchorMatchesText")
+
+
+def test_validation_html_escapes_and_lists_every_result(validations):
+    page = render_validation_html(validations)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+    class Rows(HTMLParser):
+        rows = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.rows += 1
+
+    parser = Rows()
+    parser.feed(page)
+    headers = sum(1 for v in validations.values() if v.results)
+    assert parser.rows == headers + sum(len(v.results) for v in validations.values())
+    assert "1 quarantined" in page
+
+
+def test_merged_report_graph_holds_every_article_report(validations):
+    merged = merged_report_graph(validations)
+    assert len(set(merged.subjects(SH.resultSeverity, None))) == sum(len(v.results) for v in validations.values())
+    assert "sh:ValidationReport" in merged.serialize(format="turtle")
+
+
+def test_article_validation_graph_follows_references(sample):
+    article, resolved = _split(sample)
+    noise = URIRef(BASE + "id/actor/unrelated")
+    resolved.add((noise, NG.sector, Literal("Other")))
+    merged = article_validation_graph(article, resolved)
+    assert (noise, None, None) not in merged
+    # The event, its participation, its actor, the actor's country and its geometry.
+    for key in ["event/2024-12-06-withdraw-homs/role/agent/government-forces", "actor/government-forces",
+                "place/syria", "place/syria/geometry"]:
+        assert (URIRef(BASE + "id/" + key), None, None) in merged, key
+    assert validate_graph(merged).conforms
+
+
+def _publish(out_dir: Path, graphs: dict[URIRef, Graph]) -> None:
+    store = pyoxigraph.Store(str(out_dir / "store"))
+    for name, graph in graphs.items():
+        store.load(graph.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES,
+                   to_graph=pyoxigraph.NamedNode(str(name)))
+    store.flush()
+    del store
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, sample, broken) -> Path:
+    """A publication with one good and one broken article graph, as written to an on-disk store."""
+    out_dir = tmp_path_factory.mktemp("build")
+    minter = Minter(BASE)
+    good_article, resolved = _split(sample)
+    broken_article, _ = _split(broken)
+    broken_article = Graph().parse(
+        data=broken_article.serialize(format="nt").replace("000-test", "001-broken"), format="nt")
+    _publish(out_dir, {minter.article_graph("000-test"): good_article,
+                       minter.article_graph("001-broken"): broken_article,
+                       minter.resolved_graph(): resolved})
+    return out_dir
+
+
+def test_read_publication(built):
+    publication = read_publication(built)
+    assert sorted(publication.articles) == ["000-test", "001-broken"]
+    assert (URIRef(BASE + "id/place/homs"), None, None) in publication.resolved
+    assert len(read_publication(built, limit=1).articles) == 1
+
+
+def test_validate_command_reports_and_fails_on_violation(built):
+    result = CliRunner().invoke(validate_command, ["--out", str(built)])
+    assert result.exit_code == 1, result.output
+    assert "2 article graphs validated: 1 conform, 1 quarantined" in result.output
+    assert "== 001-broken (QUARANTINED)" in result.output
+    assert "ngsh:Mention-anchorMatchesText" in result.output
+
+
+def test_validate_command_passes_a_clean_publication(tmp_path, sample):
+    article, resolved = _split(sample)
+    minter = Minter(BASE)
+    _publish(tmp_path, {minter.article_graph("000-test"): article, minter.resolved_graph(): resolved})
+    result = CliRunner().invoke(validate_command, ["--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 article graphs validated: 1 conform, 0 quarantined")
+
+
+def test_validate_command_without_a_build(tmp_path):
+    result = CliRunner().invoke(validate_command, ["--out", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "no built publication here" in result.output
