@@ -20,6 +20,7 @@ from .extract_attribution import chain, paragraph_sources, quotation_sources, re
 from .extract_entities import Hit, find_entities
 from .extract_lexicon import Lexicon, fold, load_lexicon
 from .extract_time import resolve
+from .model import EntityRecord as EntityRecordType
 from .model import (Article, ArticleExtraction, EntityMention, EntityRef, EventMention, Participant, Span,
                     TimeValue, Precision)
 from .vocab import slug
@@ -154,7 +155,7 @@ def _entities(token, ctx: _Context, want: str, depth: int = 0) -> list[EntityRef
 def _descend(token, want: str = "place"):
     """Where the name of a phrase headed by a common noun is: "the city of X", "another city, X",
     "factions of the rebels", "Islamists from HTS"."""
-    preps = ("of", "in") if want == "place" else ("of", "from")
+    preps = ("of", "in", "as") if want == "place" else ("of", "from")
     for child in token.children:
         if child.dep_ == "appos":
             yield child
@@ -197,11 +198,37 @@ def _entity(token, ctx: _Context, want: str, depth: int) -> EntityRef | None:
             found = ctx.lex.place(f"{target.text} province")
             if found:
                 return EntityRef(found[0].record.key, f"{target.text} {token.text}")
+    if want == "actor" and lemma in ctx.lex.cues["media_nouns"] and any(c.lower_ in ("the", "this") for c in token.children):
+        found = _media_antecedent(token, ctx)
+        if found:
+            return found
+    if want == "place" and lemma == "capital":
+        return _capital(token, ctx)
     if want == "actor" and token.pos_ in ("NOUN", "PROPN") and _is_source_noun(token, ctx):
         label = ctx.doc[token.left_edge.i:token.right_edge.i + 1].text
         label = label.strip(" ,")
         return EntityRef(f"actor/{slug(_nodet(label))}", label)
     return None
+
+
+def _capital(token, ctx) -> EntityRef | None:
+    """"the capital", "the capital of Syria", "the country's capital, Damascus"."""
+    for target in _descend(token):
+        refs = _entities(target, ctx, "place", 2)
+        for ref in refs:
+            record = ctx.lex.records.get(ref.key)
+            if record and record.kind == "Country":
+                country = ref.key
+                break
+            return ref
+        else:
+            continue
+        break
+    else:
+        country = _main_country(ctx)
+    name = ctx.lex.capitals.get(country or "")
+    found = ctx.lex.place(name, (country,)) if name else None
+    return EntityRef(found[0].record.key, token.text) if found else None
 
 
 def _named_inside(token, ctx) -> bool:
@@ -239,12 +266,15 @@ def _compass(token, ctx) -> EntityRef | None:
     for prep in scope.children:
         if prep.dep_ == "prep" and prep.lower_ == "of":
             for pobj in prep.children:
-                h = ctx.hit_at.get(pobj.i)
-                if h and h.place:
-                    if ctx.lex.records.get(h.place.key) and ctx.lex.records[h.place.key].kind == "Country":
-                        country = h.place.key
+                refs = _entities(pobj, ctx, "place", 2) if pobj.dep_ == "pobj" else []
+                if refs:
+                    record = ctx.lex.records.get(refs[0].key)
+                    if record and record.kind == "Country":
+                        country = refs[0].key
+                    elif scope.head.lower_ == "from":  # attacked "from the north of the city": the city
+                        return refs[0]
                     else:
-                        return None
+                        return _around(direction, refs[0], ctx)
     if country is None and token.dep_ == "conj":
         for prep in token.head.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
@@ -264,24 +294,61 @@ def _compass(token, ctx) -> EntityRef | None:
     return EntityRef(record.key, token.text)
 
 
+def _around(direction: str, ref: EntityRef, ctx) -> EntityRef:
+    """"the south of Damascus": the area on that side of a city, a place of its own."""
+    record = ctx.lex.records.get(ref.key)
+    name = record.label if record else ref.label
+    forms = ctx.lex.cues["compass"][direction]
+    key = f"place/{direction}-of-{slug(name)}"
+    if key not in ctx.lex.records:
+        ctx.lex.records[key] = EntityRecordType(key, f"{direction} of {name}", "Region",
+                                                aliases=(f"{forms[0]} {name}", f"{direction} {name}"),
+                                                country=record.country if record else None)
+    return EntityRef(key, f"{direction} of {ref.label}")
+
+
 def _main_country(ctx) -> str | None:
     from .extract_entities import context_countries
     countries = context_countries(ctx.doc, ctx.lex)
     return countries[0] if countries else None
 
 
+def _number_agrees(pronoun, noun) -> bool:
+    plural = noun.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in noun.children) or \
+        noun.lower_ in ("opposition", "regime", "government")
+    return plural if pronoun.lower_ in ("they", "them", "their") else True
+
+
+def _media_antecedent(token, ctx) -> EntityRef | None:
+    """"the publication", "the outlet": the nearest media outlet named before."""
+    for hit in reversed([h for h in ctx.hits if h.end <= token.i]):
+        record = ctx.lex.records.get(hit.actor.key) if hit.actor else None
+        if record and record.kind == "MediaOutlet":
+            return hit.actor
+    return None
+
+
 def _antecedent(token, ctx: _Context, want: str) -> EntityRef | None:
     """The nearest earlier name of the right kind: "they", "the city", "the country"."""
     # "X said that they ...": the speaker
-    if want == "actor":
+    lemma = token.lemma_.lower()
+    if want == "actor" and token.dep_ in ("nsubj", "nsubjpass", "poss"):
         for node in chain(token):
             if node is not token and node.lemma_.lower() in ctx.lex.cues["reporting_verbs"]:
                 for child in node.children:
-                    if child.dep_ == "nsubj" and child.i < token.i:
+                    if child.dep_ == "nsubj" and child.i < token.i and _number_agrees(token, child):
                         ref = _entity(child, ctx, "actor", 3)
-                        if ref:
+                        record = ctx.lex.records.get(ref.key) if ref else None
+                        if ref and not (record and record.kind == "MediaOutlet"):
                             return ref
-    lemma = token.lemma_.lower()
+    if want == "actor" and token.lower_ in ("he", "she", "his", "her"):
+        for prior in reversed(ctx.doc[max(0, token.sent.start - 60):token.i]):
+            if prior.dep_ in ("nsubj", "nsubjpass") and prior.lemma_.lower() in ctx.lex.cues["person_nouns"]:
+                return _entity(prior, ctx, "actor", 0)
+            hit = ctx.hit_at.get(prior.i)
+            record = ctx.lex.records.get(hit.actor.key) if hit and hit.actor else None
+            if record and record.kind == "Person":
+                return hit.actor
     for hit in reversed([h for h in ctx.hits if h.end <= token.i and token.i - h.end < 120]):
         ref = hit.actor if want == "actor" else hit.place
         if not ref:
@@ -389,7 +456,8 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
             type_ = "TakeControl"
         if lemma in ("approach", "reach", "surround", "encircle", "enter"):
             add_places(objects)
-        add_places(list(_children(token, (), ("towards", "toward", "to", "on", "into", "at", "near", "within", "for"))))
+        add_places(list(_children(token, (), ("towards", "toward", "to", "on", "into", "at", "near", "within", "for",
+                                              "in"))))
         for prep in _children(token, (), ("to", "within")):
             add_places([p for p in prep.subtree if p.dep_ == "pobj"])
         add_places([p for p in _children(token, (), ("from",)) if _distance_before(p)])
@@ -410,6 +478,11 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         elif not is_verb:
             agents += [a for p in _children(token, ("poss",), ("of", "by")) for a in actors(p)]
         add_places(list(_children(token, (), ("from", "out", "of"))))
+        add_places([p for o in objects for p in _children(o, (), ("from",))])
+        if not places:
+            add_places(list(_children(token, (), ("through", "in"))))
+        if not places and token.dep_ in ("nsubj", "nsubjpass"):
+            add_places(list(_children(token.head, (), ("in", "at"))))
         for prt in token.children:
             if prt.dep_ in ("prt", "advmod") and prt.lower_ == "out":
                 add_places(list(_children(prt, (), ("of", "from"))))
@@ -425,6 +498,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         if agent_tok is not None and _civilian(agent_tok, ctx):
             type_ = "Displacement"
         add_places(list(_children(token, (), ("from",))))
+        add_places([p for o in objects for p in _children(o, (), ("from",))])
         if not is_verb:
             agents += [a for p in _children(token, ("poss",), ("of", "by")) for a in actors(p)]
     elif type_ == "Displacement":
@@ -523,7 +597,8 @@ def _build(token, type_, extra, ctx, agent_tok, agents, targets, recipients, pla
     sources = []
     for src in reading.sources:
         ref = _entity(src, ctx, "actor", 0) or next(
-            (ctx.hit_at[t.i].actor for t in src.subtree if t.i in ctx.hit_at and ctx.hit_at[t.i].actor), None)
+            (ctx.hit_at[t.i].actor for t in src.subtree if t.i in ctx.hit_at and ctx.hit_at[t.i].actor
+             and t.pos_ == "PROPN"), None)
         if ref is None and src.pos_ in ("NOUN", "PROPN"):
             label = ctx.doc[src.left_edge.i:src.right_edge.i + 1].text.strip(" ,")
             ref = EntityRef(f"actor/{slug(_nodet(label))}", label)
@@ -563,13 +638,22 @@ def _mention_of(ref: EntityRef, token, ctx) -> list:
 def _fallback_places(token, agent_tok, ctx, type_) -> list[EntityRef]:
     """No place in the trigger's own phrases: one in the clause that governs it ("after reaching a deal"
     takes the place of the capture it follows), or inside its agent ("residents of Homs")."""
-    for node in list(chain(token))[1:4]:
+    inside = {t.i for t in token.subtree}
+    for node in list(chain(token))[:4]:
+        if node.dep_ == "relcl" and any(c.lower_ in ("where", "in") for c in node.children):
+            refs = _entities(node.head, ctx, "place")
+            if refs:
+                return refs[:1]
+        if node is token:
+            continue
         for child in node.children:
-            if child.dep_ in ("dobj", "prep") and child is not token and child.i not in {t.i for t in token.subtree}:
-                for t in child.subtree:
-                    hit = ctx.hit_at.get(t.i)
-                    if hit and hit.place and t.dep_ in ("pobj", "dobj", "appos") and not hit.actor:
-                        return [hit.place]
+            if child.i in inside or child.dep_ != "prep" or child.lower_ not in ("in", "at", "near", "over", "around", "inside"):
+                continue
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    refs = [r for r in _entities(pobj, ctx, "place") if _placeish(r, ctx)]
+                    if refs:
+                        return refs[:1]
     if agent_tok is not None and type_ in ("Displacement", "PropertyDestruction"):
         for t in agent_tok.subtree:
             hit = ctx.hit_at.get(t.i)
@@ -578,18 +662,27 @@ def _fallback_places(token, agent_tok, ctx, type_) -> list[EntityRef]:
     return []
 
 
+def _placeish(ref: EntityRef, ctx) -> bool:
+    """Countries count as places only when named as one ("in Syria"), which the caller checks."""
+    return True
+
+
 def _subject(verb, ctx):
     """The subject of a verb, borrowed from the verb it depends on when it has none of its own
     (coordination, "managed to take", "prepare to storm", "after capturing")."""
     node = verb
     for _ in range(5):
         for child in node.children:
-            if child.dep_ in ("nsubj", "csubj") and child.lower_ not in ("there",):
+            if (child.dep_ in ("nsubj", "csubj") or child.dep_ == "nsubjpass" and node is not verb) \
+                    and child.lower_ not in ("there",):
                 if child.lower_ == "which" and node.dep_ == "relcl":
                     return node.head
                 return child
             if child.dep_ == "agent" and node is not verb:
                 return next((p for p in child.children if p.dep_ == "pobj"), None)
+        if node.dep_ == "acomp":
+            node = node.head
+            continue
         if node.dep_ in ("conj", "xcomp", "advcl", "pcomp", "ccomp") and node.head is not node:
             if node.dep_ == "pcomp" or node.dep_ == "advcl" and node.head.pos_ == "VERB" or node.dep_ != "ccomp":
                 node = node.head if node.dep_ != "pcomp" else node.head.head

@@ -41,29 +41,37 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict) -> R
     hypothetical = False
     reported = False
     previous = None
+    own_clause = True  # still on the trigger's verb chain ("did not manage to take", "will have to send")
     for node in chain(trigger):
+        if previous is not None and previous.dep_ not in ("xcomp", "aux", "conj"):
+            own_clause = False
         lemma = node.lemma_.lower()
         is_report = node.pos_ in ("VERB", "AUX") and lemma in cues["reporting_verbs"] and node is not trigger \
-            and previous is not None and previous.dep_ in ("ccomp", "xcomp", "dobj", "advcl", "conj", "parataxis")
+            and previous is not None and (previous.dep_ in ("ccomp", "xcomp", "dobj", "advcl", "conj", "parataxis")
+                                          or previous.dep_ == "prep" and previous.lower_ == "about")
         for child in node.children:
             low = child.lower_
             if not reported or is_report:
-                if child.dep_ == "neg" and not is_report:
+                if child.dep_ == "neg" and not is_report and own_clause:
                     polarity = "negative"
                 elif child.dep_ == "advmod" and low in cues["hedge_adverbs"]:
                     certainty = "probable"
-                elif child.dep_ == "aux" and low in cues["possible_modals"] and not is_report:
+                elif child.dep_ == "aux" and low in cues["possible_modals"] and not is_report and (
+                        own_clause or previous.dep_ in ("nsubj", "csubj")):
                     if node.dep_ in ("nsubj", "csubj") or _subject_is(node, previous):
                         hypothetical = True
                     else:
                         certainty = "possible"
-                elif child.dep_ == "aux" and low in cues["future_modals"] and not is_report:
+                elif child.dep_ == "aux" and low in cues["future_modals"] and not is_report and own_clause:
                     tense = "future"
                 elif child.dep_ == "mark" and low in cues["hypothetical_markers"] and not reported:
                     hypothetical = True
         if not reported and node is not trigger:
             if (lemma in cues["future_governors"] or node.lower_ in cues["future_governors"]) and previous is not None and previous.dep_ in (
                     "xcomp", "pobj", "acl", "prep", "dobj", "attr", "nsubj", "advcl", "ccomp", "pcomp", "amod"):
+                tense = "future"
+            if lemma == "be" and any(c.dep_ == "nsubj" and c.lemma_.lower() in cues["future_governors"]
+                                     for c in node.children):
                 tense = "future"
             if lemma in cues["possible_governors"]:
                 certainty = "possible"
@@ -92,6 +100,11 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict) -> R
         if node.dep_ in ("acl", "ccomp") and node.head.pos_ == "NOUN" and node.head.lemma_.lower() in cues["hedge_nouns"]:
             certainty = "probable"
         previous = node
+    chain_top = previous
+    if trigger.lemma_.lower() in ("promise", "pledge", "vow"):
+        tense = "future"
+    if not sources:
+        sources.extend(_trailing_report(chain_top, cues))
     sentence = trigger.sent
     for token in sentence:
         if token.lower_ == "according" and token.dep_ == "prep":
@@ -110,6 +123,18 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict) -> R
     if polarity == "negative" and certainty == "probable":
         certainty = "certain"
     return Reading(Factuality(certainty, polarity, tense), tuple(dict.fromkeys(sources)), hypothetical)
+
+
+def _trailing_report(top, cues: dict) -> list:
+    """"X took Y, rebel sources told Reuters": a reporting verb hanging off the reported clause."""
+    for child in top.children:
+        if child.dep_ in ("parataxis", "ccomp", "advcl") and child.i > top.i and \
+                child.lemma_.lower() in cues["reporting_verbs"] and not any(c.dep_ == "ccomp" for c in child.children):
+            out = list(_report_subjects(child))
+            out += [t for c in child.children if c.dep_ in ("dobj", "dative") and child.lemma_.lower() == "tell"
+                    for t in _conjuncts(c)]
+            return out
+    return []
 
 
 def _subject_is(node, previous) -> bool:

@@ -73,7 +73,7 @@ class Lexicon:
         key = fold(name)
         if key in self.acronyms and not name.strip().isupper():
             return None  # "IS" is the Islamic State, "is" a verb
-        entries = self.actors.get(key)
+        entries = self.actors.get(key) or self.actors.get(_singular(key))
         return entries[0] if entries else None
 
     def place(self, name: str, countries: tuple[str, ...] = (), fuzzy: bool = True) -> tuple[Entry, float] | None:
@@ -147,6 +147,7 @@ def load_lexicon() -> Lexicon:
             lex.records[key] = record
             for name in (row["label"], *record.aliases):
                 lex.actors.setdefault(fold(name), []).append(Entry(record))
+                lex.actors.setdefault(_singular(fold(name)), []).append(Entry(record))
                 if name.isupper() and len(name) <= 4:
                     lex.acronyms.add(fold(name))
     with _data("gazetteer.csv").open(encoding="utf-8") as handle:
@@ -178,6 +179,11 @@ def load_lexicon() -> Lexicon:
             lex.records.setdefault(entry.record.key, entry.record)
     lex.max_words = max(len(k.split()) for k in (*lex.actors, *lex.places) if k)
     return lex
+
+
+def _singular(key: str) -> str:
+    """"opposition forces" -> "opposition force": a crude singular that is enough to compare names."""
+    return key[:-1] if key.endswith("s") and not key.endswith("ss") and len(key.split()[-1]) > 3 else key
 
 
 def _latin(name: str) -> bool:
