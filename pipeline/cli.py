@@ -106,3 +106,8 @@ def query(sparql: str, out: Path) -> None:
         raise click.ClickException(str(error)) from None
     except SyntaxError as error:
         raise click.ClickException(f"query syntax error: {error}") from None
+
+
+from .evaluate import evaluate_command  # noqa: E402  (its own module, registered here)
+
+main.add_command(evaluate_command)

@@ -265,7 +265,7 @@ def _runner(query) -> Callable[[str], list[dict[str, str]]]:
         store = query
 
         def run(text: str) -> list[dict[str, str]]:
-            result = store.query(text)
+            result = store.query(text, use_default_graph_as_union=True)  # the endpoint's default graph
             names = [v.value for v in result.variables]
             return [{n: row[n].value for n in names if row[n] is not None} for row in result]
         return run
@@ -359,9 +359,12 @@ def format_table(e: Evaluation) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 def evaluate_command(gold: str, out_dir: str, as_json: bool) -> None:
     """Score the events published in OUT's store against the GOLD file."""
+    from .publication import NoPublication
     from .store import open_read_only
 
-    if not (Path(out_dir) / "store").exists():
-        raise click.ClickException(f"{out_dir}: no published store; run `newsgraph build` first")
-    result = evaluate(gold, open_read_only(out_dir))
+    try:
+        store = open_read_only(Path(out_dir))
+    except NoPublication as error:
+        raise click.ClickException(str(error)) from None
+    result = evaluate(gold, store)
     click.echo(json.dumps(to_json(result), indent=2) if as_json else format_table(result))

@@ -20,7 +20,6 @@ from .extract_attribution import chain, paragraph_sources, quotation_sources, re
 from .extract_entities import Hit, find_entities
 from .extract_lexicon import Lexicon, fold, load_lexicon
 from .extract_time import resolve
-from .model import EntityRecord as EntityRecordType
 from .model import (Article, ArticleExtraction, EntityMention, EntityRef, EventMention, Participant, Span,
                     TimeValue, Precision)
 from .vocab import slug
@@ -61,6 +60,7 @@ class _Context:
     hit_at: dict[int, Hit]
     quotes: dict
     paragraphs: dict
+    named_at: dict = None  # entity key -> the token that last named it (for evidence spans)
 
 
 def read_doc(article: Article, doc) -> ArticleExtraction:
@@ -68,7 +68,8 @@ def read_doc(article: Article, doc) -> ArticleExtraction:
     doc.user_data["text"] = article.text
     hits = find_entities(doc, lex)
     hit_at = {i: h for h in hits for i in range(h.start, h.end)}
-    ctx = _Context(article, doc, lex, hits, hit_at, quotation_sources(doc, lex.cues), paragraph_sources(doc, lex.cues))
+    ctx = _Context(article, doc, lex, hits, hit_at, quotation_sources(doc, lex.cues), paragraph_sources(doc, lex.cues),
+                   {})
     entities = tuple(EntityMention(h.actor or h.place, _span(doc, h.start, h.end), h.confidence) for h in hits)
     events: list[EventMention] = []
     seen: set[tuple[int, int]] = set()
@@ -140,6 +141,8 @@ def _entities(token, ctx: _Context, want: str, depth: int = 0) -> list[EntityRef
     found: list[EntityRef] = []
     for head in _conj(token):
         ref = _entity(head, ctx, want, depth)
+        if ref is not None:
+            ctx.named_at[ref.key] = head
         if ref is None and depth < 3 and ctx.hit_at.get(head.i) is None:
             for target in _descend(head, want):
                 for more in _entities(target, ctx, want, depth + 1):
@@ -295,16 +298,10 @@ def _compass(token, ctx) -> EntityRef | None:
 
 
 def _around(direction: str, ref: EntityRef, ctx) -> EntityRef:
-    """"the south of Damascus": the area on that side of a city, a place of its own."""
-    record = ctx.lex.records.get(ref.key)
-    name = record.label if record else ref.label
-    forms = ctx.lex.cues["compass"][direction]
-    key = f"place/{direction}-of-{slug(name)}"
-    if key not in ctx.lex.records:
-        ctx.lex.records[key] = EntityRecordType(key, f"{direction} of {name}", "Region",
-                                                aliases=(f"{forms[0]} {name}", f"{direction} {name}"),
-                                                country=record.country if record else None)
-    return EntityRef(key, f"{direction} of {ref.label}")
+    """"the south of Damascus": the area on that side of a place, a place of its own."""
+    if ref.key not in ctx.lex.records:
+        return ref
+    return EntityRef(ctx.lex.around(direction, ref.key).key, f"{direction} of {ref.label}")
 
 
 def _main_country(ctx) -> str | None:
@@ -632,7 +629,8 @@ def _mention_of(ref: EntityRef, token, ctx) -> list:
     sent = token.sent
     found = [h for h in ctx.hits if sent.start <= h.start < sent.end and ref in (h.place, h.actor)]
     found.sort(key=lambda h: abs(h.start - token.i))
-    return [ctx.doc[h.end - 1] for h in found]
+    named = ctx.named_at.get(ref.key)
+    return [ctx.doc[h.end - 1] for h in found] or ([named] if named is not None and named.sent == sent else [])
 
 
 def _fallback_places(token, agent_tok, ctx, type_) -> list[EntityRef]:

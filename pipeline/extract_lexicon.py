@@ -29,7 +29,7 @@ def fold(text: str) -> str:
     """Compare form of a name: no accents, case, punctuation or leading "the"."""
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"'s\b", "", text)
+    text = re.sub(r"'s\b", "", text).replace("'", "")  # Dar'a = Dara, Hay'at = Hayat
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()
     return re.sub(r"^the\s+", "", text)
 
@@ -101,6 +101,30 @@ class Lexicon:
             self.records[key] = EntityRecord(key, f"{forms[0]} {country}", "Region", aliases=aliases,
                                              country=country_key)
         return self.records[key]
+
+
+    def around(self, direction: str, place_key: str) -> EntityRecord:
+        """The area on one side of a place ("the south of Damascus"), made on first use."""
+        place = self.records[place_key]
+        key = f"place/{direction}-of-{place_key[len('place/'):]}"
+        if key not in self.records:
+            forms = self.cues["compass"][direction]
+            self.records[key] = EntityRecord(key, f"{direction} of {place.label}", "Region",
+                                             aliases=(f"{forms[0]} {place.label}", f"{direction} {place.label}"),
+                                             country=place.country)
+        return self.records[key]
+
+    def made(self, key: str) -> EntityRecord | None:
+        """Remake a region from its key (regions are made on first use, maybe in another process)."""
+        if not key.startswith("place/") or "-" not in key:
+            return None
+        name = key[len("place/"):]
+        for direction, forms in self.cues["compass"].items():
+            if name.startswith(f"{direction}-of-") and f"place/{name[len(direction) + 4:]}" in self.records:
+                return self.around(direction, f"place/{name[len(direction) + 4:]}")
+            if name.startswith(f"{forms[0]}-") and f"place/{name[len(forms[0]) + 1:]}" in self.records:
+                return self.region(direction, f"place/{name[len(forms[0]) + 1:]}")
+        return None
 
 
 def _in(entry: Entry, countries: tuple[str, ...]) -> bool:

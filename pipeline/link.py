@@ -77,7 +77,7 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
                 names.append(ref.label)
     records: dict[str, EntityRecord] = {}
     for key in sorted(labels):
-        record = lex.records.get(key) or _region(key, lex)
+        record = lex.records.get(key) or lex.made(key)
         if record is None:
             first = labels[key][0]
             kind = ("Place" if key.startswith("place/") else
@@ -93,17 +93,6 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
         if record.country and record.country not in records and record.country in lex.records:
             records[record.country] = lex.records[record.country]
     return records
-
-
-def _region(key: str, lex: Lexicon) -> EntityRecord | None:
-    """Compass regions are made on first use, maybe in another process: remake them from the key."""
-    if not key.startswith("place/") or "-" not in key:
-        return None
-    form, country = key[len("place/"):].split("-", 1)
-    for direction, forms in lex.cues["compass"].items():
-        if forms[0] == form and f"place/{country}" in lex.records:
-            return lex.region(direction, f"place/{country}")
-    return None
 
 
 # --- events ---------------------------------------------------------------------------
@@ -142,18 +131,16 @@ def _compatible(a: _Cluster, b: _Cluster, records, same_article: bool) -> bool:
     elif not same_article:
         if a.places or b.places or not (a.agents & b.agents):
             return False
-    elif a.places != b.places and not _agents_agree(a.agents, b.agents, records, strict=True):
-        return False
-    if not _agents_agree(a.agents, b.agents, records, strict=False):
+    if not _agents_agree(a.agents, b.agents, records):
         return False
     return _times_agree(a.times, b.times)
 
 
-def _agents_agree(a: set[str], b: set[str], records, strict: bool) -> bool:
+def _agents_agree(a: set[str], b: set[str], records) -> bool:
     """Agents agree when they share an entity, or a generic actor ("rebels") stands for a specific one
     of its side (HTS): same sector and country. Without agents on one side nothing conflicts."""
     if not a or not b:
-        return not strict
+        return True
     if a & b:
         return True
     for x in a:
