@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .extract_attribution import chain, paragraph_sources, quotation_sources, read
-from .extract_entities import Hit, find_entities
+from .extract_entities import Hit, context_countries, find_entities
 from .extract_lexicon import Lexicon, fold, load_lexicon
 from .extract_time import resolve
 from .model import (Article, ArticleExtraction, EntityMention, EntityRef, EventMention, Participant, Span,
@@ -60,16 +60,18 @@ class _Context:
     hit_at: dict[int, Hit]
     quotes: dict
     paragraphs: dict
-    named_at: dict = None  # entity key -> the token that last named it (for evidence spans)
+    named_at: dict  # entity key -> the token that last named it (for evidence spans)
+    countries: tuple[str, ...]  # the countries the article names, most named first
 
 
 def read_doc(article: Article, doc) -> ArticleExtraction:
     lex = load_lexicon()
     doc.user_data["text"] = article.text
-    hits = find_entities(doc, lex)
+    countries = context_countries(doc, lex)
+    hits = find_entities(doc, lex, countries)
     hit_at = {i: h for h in hits for i in range(h.start, h.end)}
     ctx = _Context(article, doc, lex, hits, hit_at, quotation_sources(doc, lex.cues), paragraph_sources(doc, lex.cues),
-                   {})
+                   {}, countries)
     entities = tuple(EntityMention(h.actor or h.place, _span(doc, h.start, h.end), h.confidence) for h in hits)
     events: list[EventMention] = []
     seen: set[tuple[int, int]] = set()
@@ -305,9 +307,7 @@ def _around(direction: str, ref: EntityRef, ctx) -> EntityRef:
 
 
 def _main_country(ctx) -> str | None:
-    from .extract_entities import context_countries
-    countries = context_countries(ctx.doc, ctx.lex)
-    return countries[0] if countries else None
+    return ctx.countries[0] if ctx.countries else None
 
 
 def _number_agrees(pronoun, noun) -> bool:

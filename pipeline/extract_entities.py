@@ -29,15 +29,15 @@ class Hit:
     confidence: float
 
 
-def find_entities(doc, lex: Lexicon) -> list[Hit]:
+def find_entities(doc, lex: Lexicon, countries: tuple[str, ...]) -> list[Hit]:
     """Dictionary hits (longest first, left to right), then unlinked NER names."""
-    countries = context_countries(doc, lex)
+    folded = [fold(t.text) for t in doc]
     hits: list[Hit] = []
     taken = [False] * len(doc)
     for sent in doc.sents:
         i = sent.start
         while i < sent.end:
-            hit = _longest(doc, i, sent.end, lex, countries)
+            hit = _longest(doc, folded, i, sent.end, lex, countries)
             if hit:
                 hits.append(hit)
                 for j in range(hit.start, hit.end):
@@ -71,31 +71,54 @@ def context_countries(doc, lex: Lexicon) -> tuple[str, ...]:
     return tuple(key for key, _ in counts.most_common())
 
 
-def _longest(doc, i: int, end: int, lex: Lexicon, countries) -> Hit | None:
+def _longest(doc, folded: list[str], i: int, end: int, lex: Lexicon, countries) -> Hit | None:
+    """The longest name starting at token i: walk while the words read so far begin some known
+    name; then, for a run of capitalised words, try spelling variants."""
     first = doc[i]
     if first.is_punct or first.is_space:
         return None
-    for j in range(min(end, i + lex.max_words + 2), i, -1):
-        span = doc[i:j]
-        if span[-1].is_punct or span[-1].is_space or span[-1].lower_ in ("'s", "’s", "ʼs"):
-            continue
-        text = span.text
-        actor = lex.actor(text)
-        place = None
-        if span[0].text[:1].isupper() or span[0].lower_ == "the" and len(span) > 1 and span[1].text[:1].isupper():
-            found = lex.place(_strip_det(text), countries, fuzzy=_name_like(span))
-            place = found if found and not (found[0].record.kind == "Place" and _common_word(span)) else None
-        if actor or place:
-            confidence = max(0.9 if actor else 0.0, place[1] if place else 0.0)
-            actor_ref = EntityRef(actor.record.key, text) if actor else None
-            place_ref = EntityRef(place[0].record.key, text) if place else None
-            if actor and not place and actor.record.kind == "State" and actor.record.country:
-                place_ref = EntityRef(actor.record.country, text)
-            if place and not actor and place[0].record.kind == "Country":
-                state = lex.actor(place[0].record.label)
-                actor_ref = EntityRef(state.record.key, text) if state else None
-            return Hit(i, j, actor_ref, place_ref, confidence)
-    return None
+    words: list[str] = []
+    found = None
+    for j in range(i, end):
+        if folded[j]:
+            words.append(folded[j])
+        key = " ".join(words[1:] if words and words[0] == "the" and len(words) > 1 else words)
+        if key and key not in lex.prefixes and words != ["the"]:
+            break
+        if key and not doc[j].is_punct and doc[j].lower_ not in ("'s", "’s", "ʼs"):
+            hit = _resolve(doc[i:j + 1], lex, countries, fuzzy=False)
+            if hit:
+                found = hit
+    if found is None and _name_like(doc[i:i + 1]):
+        stop = i
+        while stop < min(end, i + 5) and _name_like(doc[i:stop + 1]):
+            stop += 1
+        for j in range(stop, i, -1):
+            if not doc[j - 1].is_punct:
+                found = _resolve(doc[i:j], lex, countries, fuzzy=True)
+                if found:
+                    break
+    return found
+
+
+def _resolve(span, lex: Lexicon, countries, fuzzy: bool) -> Hit | None:
+    text = span.text
+    actor = lex.actor(text)
+    place = None
+    if span[0].text[:1].isupper() or span[0].lower_ == "the" and len(span) > 1 and span[1].text[:1].isupper():
+        found = lex.place(_strip_det(text), countries, fuzzy=fuzzy)
+        place = found if found and not (found[0].record.kind == "Place" and _common_word(span)) else None
+    if not (actor or place):
+        return None
+    confidence = max(0.9 if actor else 0.0, place[1] if place else 0.0)
+    actor_ref = EntityRef(actor.record.key, text) if actor else None
+    place_ref = EntityRef(place[0].record.key, text) if place else None
+    if actor and not place and actor.record.kind == "State" and actor.record.country:
+        place_ref = EntityRef(actor.record.country, text)
+    if place and not actor and place[0].record.kind == "Country":
+        state = lex.actor(place[0].record.label)
+        actor_ref = EntityRef(state.record.key, text) if state else None
+    return Hit(span.start, span.end, actor_ref, place_ref, confidence)
 
 
 def _name_like(span) -> bool:

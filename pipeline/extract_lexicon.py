@@ -67,6 +67,7 @@ class Lexicon:
     triggers: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
     cues: dict = field(default_factory=dict)
     acronyms: set[str] = field(default_factory=set)  # folded names that only count in capitals
+    prefixes: set[str] = field(default_factory=set)  # every leading word sequence of a known name
     max_words: int = 1
 
     def actor(self, name: str) -> Entry | None:
@@ -202,6 +203,9 @@ def load_lexicon() -> Lexicon:
         for entry in entries:
             lex.records.setdefault(entry.record.key, entry.record)
     lex.max_words = max(len(k.split()) for k in (*lex.actors, *lex.places) if k)
+    for name in (*lex.actors, *lex.places):
+        words = name.split()
+        lex.prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
     return lex
 
 
