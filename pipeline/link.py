@@ -22,7 +22,7 @@ from .extract_lexicon import Lexicon, load_lexicon
 from .model import ArticleExtraction, Corpus, EntityRecord, EntityRef, Event, EventMention, Participant, TimeValue
 from .vocab import slug
 
-MAX_DAYS_APART = 3
+MAX_DAYS_APART = 2
 
 
 @dataclass
