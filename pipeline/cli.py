@@ -14,6 +14,7 @@ from .endpoint import endpoint_options
 from .ingest import MAX_BYTES
 from .publication import BuildInProgress, NoPublication
 from .remote import PROTOCOLS, RemoteStoreError
+from .evaluate import evaluate_command
 from .validate import ontology_group, validate_command
 from .vocab import DEFAULT_BASE
 
@@ -111,3 +112,4 @@ def query(sparql: str, out: Path) -> None:
 
 main.add_command(validate_command)
 main.add_command(ontology_group)
+main.add_command(evaluate_command)

@@ -1,28 +1,213 @@
-"""Link: the per-article extractions to one corpus of entities and events (thin version).
+"""Link: per-article extractions to one corpus of entities and events.
 
-Entities with the same key are one entity; each event mention is its own event. The
-extraction issue replaces this with authority lookups and cross-article coreference.
+Entities: every key an extraction references gets the record the authorities give it
+(actor dictionary, gazetteer, GeoNames); names found in no authority keep a record
+made from the names the articles use for them. The same entity under different names
+is one entity because the dictionaries give all its names one key.
+
+Events: mentions of the same real-world event become one Event that keeps every
+mention (NewsReader's recipe, not one-a-day filtering): same type, places that agree,
+participants that do not conflict, times no more than a few days apart. Within an
+article a mention without a place joins the event it restates; across articles
+events must share their place (or, both unplaced, their agent and day).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
-from .model import ArticleExtraction, Corpus, EntityRecord, Event
+from .extract_lexicon import Lexicon, load_lexicon
+from .model import ArticleExtraction, Corpus, EntityRecord, EntityRef, Event, EventMention, Participant, TimeValue
 from .vocab import slug
+
+MAX_DAYS_APART = 2
+
+
+@dataclass
+class _Cluster:
+    event_type: str
+    mentions: list[tuple[str, int, EventMention]] = field(default_factory=list)
+
+    @property
+    def articles(self) -> set[str]:
+        return {a for a, _, _ in self.mentions}
+
+    @property
+    def places(self) -> set[str]:
+        return {m.place.key for _, _, m in self.mentions if m.place}
+
+    @property
+    def agents(self) -> set[str]:
+        return {p.entity.key for _, _, m in self.mentions for p in m.participants if p.role == "agent"}
+
+    @property
+    def times(self) -> list[TimeValue]:
+        return [m.time for _, _, m in self.mentions if m.time]
 
 
 def link(extractions: Sequence[ArticleExtraction]) -> Corpus:
+    lex = load_lexicon()
+    extractions = list(extractions)
     corpus = Corpus(extractions={x.article.id: x for x in extractions})
-    for extraction in extractions:
-        refs = [m.entity for m in extraction.entities]
-        refs += [e.place for e in extraction.events if e.place]
-        for ref in refs:
-            kind = "Place" if ref.key.startswith("place/") else "Actor"
-            corpus.entities.setdefault(ref.key, EntityRecord(ref.key, ref.label, kind))
-        for index, mention in enumerate(extraction.events):
-            where = slug(mention.place.label) if mention.place else "unplaced"
-            key = f"{extraction.article.id}-{index}-{mention.event_type.lower()}-{where}"
-            corpus.events.append(Event(key, mention.event_type, mention.participants, mention.place,
-                                       mention.time, ((extraction.article.id, index),)))
+    corpus.entities = _records(extractions, lex)
+    corpus.events = _events(_clusters(extractions, lex, corpus.entities), corpus.entities)
     return corpus
+
+
+# --- entities -------------------------------------------------------------------------
+
+def _refs(extraction: ArticleExtraction):
+    for mention in extraction.entities:
+        yield mention.entity
+    for event in extraction.events:
+        yield from (p.entity for p in event.participants)
+        yield from event.sources
+        if event.place:
+            yield event.place
+
+
+def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
+    labels: dict[str, list[str]] = {}
+    for extraction in extractions:
+        for ref in _refs(extraction):
+            names = labels.setdefault(ref.key, [])
+            if ref.label not in names:
+                names.append(ref.label)
+    records: dict[str, EntityRecord] = {}
+    for key in sorted(labels):
+        record = lex.records.get(key) or lex.made(key)
+        if record is None:
+            first = labels[key][0]
+            kind = ("Place" if key.startswith("place/") else
+                    "Organisation" if first[:1].isupper() else "GenericActor")
+            record = EntityRecord(key, first, kind, aliases=tuple(labels[key][1:]))
+        else:
+            extra = tuple(n for n in labels[key] if n not in record.aliases and n != record.label)
+            record = EntityRecord(record.key, record.label, record.kind, record.aliases + extra, record.description,
+                                  record.wikidata, record.geonames, record.latitude, record.longitude,
+                                  record.sector, record.country)
+        records[key] = record
+    for record in list(records.values()):  # a record's country is an entity too
+        if record.country and record.country not in records and record.country in lex.records:
+            records[record.country] = lex.records[record.country]
+    return records
+
+
+# --- events ---------------------------------------------------------------------------
+
+def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
+    clusters: list[_Cluster] = []
+    for extraction in extractions:
+        local: list[_Cluster] = []
+        for index, mention in enumerate(extraction.events):
+            item = (extraction.article.id, index, mention)
+            home = next((c for c in local if _compatible(c, _single(item), records, same_article=True)), None)
+            if home is None:
+                home = _Cluster(mention.event_type)
+                local.append(home)
+            home.mentions.append(item)
+        for group in local:
+            home = next((c for c in clusters if not (c.articles & group.articles)
+                         and _compatible(c, group, records, same_article=False)), None)
+            if home is None:
+                clusters.append(group)
+            else:
+                home.mentions.extend(group.mentions)
+    return clusters
+
+
+def _single(item) -> _Cluster:
+    return _Cluster(item[2].event_type, [item])
+
+
+def _compatible(a: _Cluster, b: _Cluster, records, same_article: bool) -> bool:
+    if a.event_type != b.event_type:
+        return False
+    if a.places and b.places:
+        if not a.places & b.places:
+            return False
+    elif not same_article:
+        if a.places or b.places or not (a.agents & b.agents):
+            return False
+    if not _agents_agree(a.agents, b.agents, records):
+        return False
+    return _times_agree(a.times, b.times)
+
+
+def _agents_agree(a: set[str], b: set[str], records) -> bool:
+    """Agents agree when they share an entity, or a generic actor ("rebels") stands for a specific one
+    of its side (HTS): same sector and country. Without agents on one side nothing conflicts."""
+    if not a or not b:
+        return True
+    if a & b:
+        return True
+    for x in a:
+        for y in b:
+            rx, ry = records.get(x), records.get(y)
+            if rx and ry and "GenericActor" in (rx.kind, ry.kind) and rx.sector and rx.sector == ry.sector \
+                    and rx.country == ry.country:
+                return True
+    return False
+
+
+def _times_agree(a: list[TimeValue], b: list[TimeValue]) -> bool:
+    stated_a = [t for t in a if t.stated] or a
+    stated_b = [t for t in b if t.stated] or b
+    if not stated_a or not stated_b:
+        return True
+    return any(_close(x, y) for x in stated_a for y in stated_b)
+
+
+def _close(x: TimeValue, y: TimeValue) -> bool:
+    if x.precision.value == "day" and y.precision.value == "day":
+        return abs((date.fromisoformat(x.value) - date.fromisoformat(y.value)).days) <= MAX_DAYS_APART
+    n = min(len(x.value), len(y.value))
+    return x.value[:n] == y.value[:n]
+
+
+def _events(clusters: list[_Cluster], records) -> list[Event]:
+    events: list[Event] = []
+    used: dict[str, int] = {}
+    for cluster in sorted(clusters, key=lambda c: (c.mentions[0][0], c.mentions[0][1])):
+        place = _most_common([m.place for _, _, m in cluster.mentions if m.place])
+        participants = tuple(dict.fromkeys(p for _, _, m in cluster.mentions for p in m.participants))
+        time = _best_time(cluster.times)
+        where = (records[place.key].label if place and place.key in records else
+                 next((p.entity.label for p in participants if p.role == "agent"), "unplaced"))
+        key = f"{time.value if time else 'undated'}-{cluster.event_type.lower()}-{slug(where)}"
+        used[key] = used.get(key, 0) + 1
+        if used[key] > 1:
+            key = f"{key}-{used[key]}"
+        events.append(Event(key, cluster.event_type, _canonical(participants), place, time,
+                            tuple((a, i) for a, i, _ in cluster.mentions)))
+    return events
+
+
+def _canonical(participants: tuple[Participant, ...]) -> tuple[Participant, ...]:
+    """One participation per role and entity, whatever name each article used."""
+    seen: dict[tuple[str, str], Participant] = {}
+    for p in participants:
+        seen.setdefault((p.role, p.entity.key), p)
+    return tuple(seen.values())
+
+
+def _most_common(refs: list[EntityRef]) -> EntityRef | None:
+    if not refs:
+        return None
+    counts: dict[str, int] = {}
+    for ref in refs:
+        counts[ref.key] = counts.get(ref.key, 0) + 1
+    best = max(counts, key=lambda k: (counts[k], -[r.key for r in refs].index(k)))
+    return next(r for r in refs if r.key == best)
+
+
+def _best_time(times: list[TimeValue]) -> TimeValue | None:
+    """The earliest of the most precise stated times; an inferred time only when none is stated."""
+    if not times:
+        return None
+    pool = [t for t in times if t.stated] or times
+    rank = {"day": 0, "month": 1, "year": 2}
+    best_rank = min(rank[t.precision.value] for t in pool)
+    return min((t for t in pool if rank[t.precision.value] == best_rank), key=lambda t: t.value)

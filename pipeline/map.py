@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
-from .model import ArticleExtraction, Corpus, EntityRecord, Event, EventMention, Precision, Span
+from .model import Article, ArticleExtraction, Corpus, EntityRecord, Event, EventMention, Precision, Span
 from .vocab import GEO, GEONAMES, NG, NGT, PREFIXES, WD, WGS84, Minter, slug
 
 _CERTAINTY = {"certain": NG.Certain, "probable": NG.Probable, "possible": NG.Possible}
@@ -78,30 +78,32 @@ def map_article(extraction: ArticleExtraction, event_of: dict[tuple[str, int], E
         graph.add((node, NG.published, Literal(article.date.isoformat(), datatype=XSD.date)))
         graph.add((node, NG.dateOrigin, _DATE_ORIGIN[article.date_origin.value]))
     for mention in extraction.entities:
-        subject = _map_mention(graph, article.id, mention.span, mention.confidence, minter)
+        subject = _map_mention(graph, article, mention.span, mention.confidence, minter)
         graph.add((subject, RDF.type, NG.EntityMention))
         graph.add((subject, NG.refersTo, minter.entity(mention.entity.key)))
     for index, mention in enumerate(extraction.events):
         event = event_of.get((article.id, index))
         if event is not None:
-            _map_event_mention(graph, article.id, mention, minter.event(event.key), minter)
+            _map_event_mention(graph, article, mention, minter.event(event.key), minter)
     return graph
 
 
-def _map_mention(graph: Graph, article_id: str, span: Span, confidence: float, minter: Minter) -> URIRef:
+def _map_mention(graph: Graph, article: Article, span: Span, confidence: float, minter: Minter) -> URIRef:
+    article_id = article.id
     subject = minter.mention(article_id, span.start, span.end)
     graph.add((subject, NG.inArticle, minter.article(article_id)))
     graph.add((subject, NG.beginIndex, Literal(span.start, datatype=XSD.nonNegativeInteger)))
     graph.add((subject, NG.endIndex, Literal(span.end, datatype=XSD.nonNegativeInteger)))
     graph.add((subject, NG.anchorOf, Literal(span.text)))
+    graph.add((subject, NG.sentence, Literal(article.text[span.sentence_start:span.sentence_end])))
     graph.add((subject, NG.sentenceBeginIndex, Literal(span.sentence_start, datatype=XSD.nonNegativeInteger)))
     graph.add((subject, NG.sentenceEndIndex, Literal(span.sentence_end, datatype=XSD.nonNegativeInteger)))
     graph.add((subject, NG.confidence, Literal(f"{confidence:.2f}", datatype=XSD.decimal)))
     return subject
 
 
-def _map_event_mention(graph: Graph, article_id: str, mention: EventMention, event: URIRef, minter: Minter) -> None:
-    subject = _map_mention(graph, article_id, mention.span, mention.confidence, minter)
+def _map_event_mention(graph: Graph, article: Article, mention: EventMention, event: URIRef, minter: Minter) -> None:
+    subject = _map_mention(graph, article, mention.span, mention.confidence, minter)
     graph.add((subject, RDF.type, NG.EventMention))
     graph.add((subject, NG.refersTo, event))
     graph.add((subject, NG.certainty, _CERTAINTY[mention.factuality.certainty]))

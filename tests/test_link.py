@@ -1,0 +1,77 @@
+"""Linking: authority records for every entity, and events merged across articles."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+from pipeline.extract import extract, load_nlp
+from pipeline.link import link
+from pipeline.model import Article, DateOrigin
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    return load_nlp()
+
+
+def article(name: str, text: str, when: date = date(2024, 12, 7)) -> Article:
+    return Article(id=name, source_name=f"{name}.txt", path=f"{name}.txt", text=text, prose=text,
+                   checksum="sha256:" + hashlib.sha256(text.encode()).hexdigest(), date=when,
+                   date_origin=DateOrigin.METADATA)
+
+
+def corpus_of(nlp, *texts: str, **dates):
+    return link([extract(article(f"a{i}", t, dates.get(f"a{i}", date(2024, 12, 7))), nlp)
+                 for i, t in enumerate(texts)])
+
+
+def test_every_referenced_entity_has_an_authority_record(nlp):
+    corpus = corpus_of(nlp, "According to the SOHR, HTS fighters captured Homs. A rebel commander said so.")
+    homs = corpus.entities["place/homs"]
+    assert (homs.geonames, homs.kind, homs.country) == (169577, "Place", "place/syria")
+    assert homs.latitude == pytest.approx(34.72682, abs=0.01)
+    assert corpus.entities["actor/hayat-tahrir-al-sham"].sector == "REB"
+    assert corpus.entities["place/syria"].kind == "Country"  # the country of a record is a record too
+    referenced = {p.entity.key for e in corpus.events for p in e.participants} | \
+        {s.key for x in corpus.extractions.values() for m in x.events for s in m.sources}
+    assert referenced <= set(corpus.entities)
+
+
+def test_same_event_in_two_articles_is_one_event_with_both_mentions(nlp):
+    corpus = corpus_of(nlp, "The rebels captured Hama on Thursday.",
+                       "Opposition fighters have taken control of the city of Hama, Reuters reported.")
+    captures = [e for e in corpus.events if e.event_type == "TakeControl"]
+    assert len(captures) == 1
+    assert {a for a, _ in captures[0].mentions} == {"a0", "a1"}
+    assert captures[0].time.value == "2024-12-05" and captures[0].time.stated  # the stated day wins
+    assert captures[0].key == "2024-12-05-takecontrol-hamah"
+
+
+def test_different_places_or_types_stay_apart(nlp):
+    corpus = corpus_of(nlp, "The rebels captured Hama.", "The rebels captured Homs.",
+                       "Government forces withdrew from Hama.")
+    assert len(corpus.events) == 3
+    assert len({e.key for e in corpus.events}) == 3
+
+
+def test_far_apart_dates_are_different_events(nlp):
+    corpus = corpus_of(nlp, "Government forces captured Palmyra in 2017.", "The rebels captured Palmyra on Friday.")
+    assert len([e for e in corpus.events if e.event_type == "TakeControl"]) == 2
+
+
+def test_a_restatement_in_the_same_article_joins_its_event(nlp):
+    corpus = corpus_of(nlp, "Government forces withdrew from Hama. The withdrawal surprised many.")
+    withdrawals = [e for e in corpus.events if e.event_type == "Withdraw"]
+    assert len(withdrawals) == 1 and len(withdrawals[0].mentions) == 2
+
+
+def test_link_is_deterministic_and_leaves_its_input_alone(nlp):
+    extractions = [extract(article("a0", "The rebels captured Hama and Homs."), nlp)]
+    before = list(extractions)
+    first, second = link(extractions), link(extractions)
+    assert [e.key for e in first.events] == [e.key for e in second.events]
+    assert first.entities == second.entities
+    assert extractions == before
