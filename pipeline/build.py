@@ -16,12 +16,13 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from . import publication
-from .extract import extract, load_nlp
 from .ingest import MAX_BYTES, ingest
 from .link import link
 from .map import MappedCorpus, map_corpus, new_graph
 from .model import ArticleExtraction, Corpus, Rejection
+from .parallel import extract_corpus
 from .publish import publish
+from .remote import PushSummary, push
 from .store import write_store
 from .validate import Validation, validate_graph
 from .vocab import DEFAULT_BASE, NG, Minter
@@ -36,42 +37,56 @@ class BuildResult:
     rejections: list[Rejection] = field(default_factory=list)
     quarantined: dict[str, Validation] = field(default_factory=dict)  # by article id
     seconds: float = 0.0
+    reused: int = 0  # extractions taken from the cache of an earlier build
+    pushed: PushSummary | None = None  # what was written to the external store
 
 
-def build(inputs: Sequence[Path], out: Path, *, base: str = DEFAULT_BASE, max_bytes: int = MAX_BYTES,
-          progress: Callable | None = None) -> BuildResult:
+@dataclass(frozen=True)
+class BuildOptions:
+    base: str = DEFAULT_BASE
+    max_bytes: int = MAX_BYTES
+    workers: int = 0  # > 0: extract on a local Dask cluster of that many processes
+    scheduler: str | None = None  # a Dask scheduler address: extract on that cluster
+    progress: Callable | None = None  # wraps an iterable to show progress (tqdm in the CLI)
+    store_url: str | None = None  # also write the graphs to this external SPARQL 1.1 store
+    store_protocol: str = "gsp"  # how: Graph Store Protocol ("gsp") or SPARQL Update ("update")
+
+
+def build(inputs: Sequence[Path], out: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Build a publication from `inputs` into `out` and make it the current one.
 
-    `progress` wraps an iterable to show progress (tqdm in the CLI).
+    Extractions of articles unchanged since the last build into `out` are reused.
     """
     with publication.exclusive(out):
-        return _build(inputs, out, base=base, max_bytes=max_bytes, progress=progress)
+        return _build(inputs, out, options)
 
 
-def _build(inputs: Sequence[Path], out: Path, *, base: str, max_bytes: int, progress: Callable | None) -> BuildResult:
+def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
-    minter = Minter(base)
+    minter = Minter(options.base)
     release = publication.stage(out)
     try:
-        ingested = ingest(inputs, max_bytes=max_bytes)
-        articles = ingested.articles
-        nlp = load_nlp() if articles else None
-        steps = progress(articles, desc="extract", unit="article") if progress else articles
-        extractions = [extract(article, nlp) for article in steps]
-        mapped, quarantined = _validated_graphs(extractions, minter)
+        ingested = ingest(inputs, max_bytes=options.max_bytes)
+        extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
+                                   scheduler=options.scheduler, progress=options.progress)
+        rejections = [*ingested.rejections, *extracted.failures]
+        mapped, quarantined = _validated_graphs(list(extracted.extractions), minter)
         graphs = [(minter.ontology_graph(), ontology_graph())]
         graphs += [mapped.article_graphs[a] for a in sorted(mapped.article_graphs)]
         graphs.append(mapped.resolved)
         store = write_store(release.store, graphs)
-        _write_reports(release, ingested.rejections, quarantined)
+        _write_reports(release, rejections, quarantined)
         publish(store, release.site, minter.base)
         del store  # close it before the release is served
         publication.promote(out, release)
     except BaseException:
         publication.discard(release)
         raise
-    built = len(mapped.article_graphs)
-    return BuildResult(release, built, list(ingested.rejections), quarantined, time.perf_counter() - started)
+    result = BuildResult(release, len(mapped.article_graphs), rejections, quarantined, 0.0, extracted.reused)
+    if options.store_url:
+        result.pushed = push(graphs, options.store_url, options.store_protocol, out / "cache")
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter) -> tuple[MappedCorpus, dict[str, Validation]]:

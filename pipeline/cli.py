@@ -7,11 +7,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 import click
+import requests
 from tqdm import tqdm
 
 from .endpoint import endpoint_options
 from .ingest import MAX_BYTES
 from .publication import BuildInProgress, NoPublication
+from .remote import PROTOCOLS, RemoteStoreError
 from .vocab import DEFAULT_BASE
 
 OUT_HELP = "The publication folder (the store, site and reports live in it)."
@@ -35,26 +37,42 @@ def main() -> None:
 @click.option("--base", default=DEFAULT_BASE, show_default=True,
               help="Base IRI of the dataset's IRIs (use the address you will serve it at).")
 @click.option("--max-bytes", default=MAX_BYTES, show_default=True, help="Reject input files larger than this.")
-def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int) -> None:
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Extract on a local Dask cluster of this many worker processes (0: in this process).")
+@click.option("--scheduler", metavar="ADDRESS", help="Extract on an existing Dask cluster, e.g. tcp://host:8786.")
+@click.option("--store", "store_url", metavar="URL",
+              help="Also write the named graphs to this SPARQL 1.1 store: its Graph Store Protocol "
+                   "endpoint (e.g. http://host:7878/store), or its update endpoint with --store-protocol update.")
+@click.option("--store-protocol", type=click.Choice(PROTOCOLS), default="gsp", show_default=True,
+              help="How to write to --store: Graph Store HTTP Protocol or SPARQL 1.1 Update.")
+def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers: int, scheduler: str | None,
+          store_url: str | None, store_protocol: str) -> None:
     """Build the graph from article files or folders (default: seeds/) and publish it into OUT.
 
     Plain-text articles and JSON Lines files are read; a folder's metadata.json
     sidecar adds what is known of each file. Bad inputs are reported and skipped;
     the exit status is then 2. The new publication replaces the old one only once
-    it is complete.
+    it is complete. Articles unchanged since the last build into OUT are not read
+    again (their extractions are cached in OUT/cache).
     """
-    from .build import build as run_build
+    from .build import BuildOptions, build as run_build
 
+    options = BuildOptions(base=base, max_bytes=max_bytes, workers=workers, scheduler=scheduler, progress=tqdm,
+                           store_url=store_url, store_protocol=store_protocol)
     try:
-        result = run_build(list(paths) or [Path("seeds")], out, base=base, max_bytes=max_bytes, progress=tqdm)
-    except BuildInProgress as error:
+        result = run_build(list(paths) or [Path("seeds")], out, options)
+    except (BuildInProgress, RemoteStoreError, requests.ConnectionError) as error:
         raise click.ClickException(str(error)) from None
     for rejection in result.rejections:
         click.echo(f"rejected: {rejection}", err=True)
     for article_id in result.quarantined:
         click.echo(f"quarantined: {article_id} (SHACL violations; see {result.publication.report})", err=True)
-    click.echo(f"built {result.articles} articles in {result.seconds:.1f} s into {out}; "
+    click.echo(f"built {result.articles} articles ({result.reused} unchanged since the last build) "
+               f"in {result.seconds:.1f} s into {out}; "
                f"{len(result.rejections)} inputs rejected, {len(result.quarantined)} articles quarantined")
+    if result.pushed:
+        click.echo(f"{store_url}: {result.pushed.sent} graphs written, {result.pushed.dropped} dropped, "
+                   f"{result.pushed.unchanged} unchanged")
     if result.rejections or result.quarantined:
         sys.exit(2)
 
