@@ -244,7 +244,8 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
                      config: EndpointConfig = EndpointConfig()) -> Blueprint:
     """The /sparql blueprint over the built store at `store_path` plus `extra_graphs`.
 
-    Worker processes start with the first query and stop when the server exits.
+    Worker processes start when the blueprint is registered on an app and stop when
+    the server exits.
     """
     serving = _serving_store(Path(store_path), extra_graphs)
     graphs = _stored_graphs(serving)
@@ -252,6 +253,7 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
     atexit.register(pool.close)
     limiter = ClientLimiter(config.max_client_queries)
     bp = Blueprint("sparql", __name__)
+    bp.record_once(lambda state: pool.start())  # workers open the store before the first query
     endpoint_page.register(bp)
 
     def query_response(params: dict[str, list[str]], query: str) -> Response:

@@ -72,16 +72,23 @@
   // properties from this endpoint's own data instead of the LOV web service.
   const ours = Object.entries(settings.prefixes).map(([name, iri]) => `${name}: <${iri}>`);
   Yasqe.forkAutocompleter("prefixes", { name: "ourPrefixes", get: () => ours });
-  function termsOf(pattern) {
-    const body = new URLSearchParams({ query: `SELECT DISTINCT ?term WHERE { ${pattern} } LIMIT 2000` });
-    return fetch(settings.endpoint, { method: "POST", body: body,
-      headers: { Accept: "application/sparql-results+json" } })
-      .then((response) => response.json())
-      .then((json) => json.results.bindings.map((row) => row.term.value))
-      .catch(() => []);
+  const terms = {};
+  function termsOf(pattern) {  // asked once per page, whatever the number of tabs
+    if (!terms[pattern]) {
+      const body = new URLSearchParams({ query: `SELECT DISTINCT ?term WHERE { ${pattern} } LIMIT 2000` });
+      terms[pattern] = fetch(settings.endpoint, { method: "POST", body: body,
+        headers: { Accept: "application/sparql-results+json" } })
+        .then((response) => response.json())
+        .then((json) => json.results.bindings.map((row) => row.term.value))
+        .catch(() => []);
+    }
+    return terms[pattern];
   }
   Yasqe.forkAutocompleter("class", { name: "ourClasses", bulk: true, get: () => termsOf("?s a ?term") });
   Yasqe.forkAutocompleter("property", { name: "ourProperties", bulk: true, get: () => termsOf("?s ?term ?o") });
+
+  // YASR shows a failed query's message; the rejected promise needs no second report.
+  const run = (tab) => tab.query().catch(() => undefined);
   Yasqe.defaults.autocompleters = ["ourPrefixes", "variables", "ourClasses", "ourProperties"];
 
   const yasgui = new window.Yasgui(document.getElementById("yasgui"), {
@@ -109,14 +116,13 @@
   showExamples((example) => {
     const tab = yasgui.addTab(true, { name: example.title, yasqe: { value: example.query } });
     watch(tab);
-    tab.query();
+    run(tab);
   });
 
-  // A bookmarked /sparql?query=... opens with its query (YASGUI reads the URL) and runs it.
+  // A bookmarked /sparql?query=... opens with its query: YASGUI reads it from the URL and runs it.
   if (settings.query) {
     const tab = yasgui.getTab();
-    if (tab.getQuery() !== settings.query) tab.setQuery(settings.query);
     watch(tab);
-    tab.query();
+    showDownloads(tab.getQuery(), tab.getYasqe().getQueryType(), null);
   }
 })();
