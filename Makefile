@@ -14,7 +14,11 @@ $(BIN)/newsgraph: pyproject.toml requirements-model.txt
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-setup: $(BIN)/newsgraph
+# The query page's editor (YASGUI), pinned by package-lock.json, served from node_modules.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+setup: $(BIN)/newsgraph node_modules/.package-lock.json
 
 build: setup
 	$(BIN)/newsgraph build seeds --out $(OUT)

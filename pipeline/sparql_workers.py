@@ -170,6 +170,9 @@ def _worker_main(conn, store_path: str, memory_limit: int) -> None:
             outcome = Outcome(503, b"The query needed more memory than a query may use here.")
         except OSError as exc:
             outcome = Outcome(500, f"The store could not be read: {exc}".encode())
+        except Exception as exc:  # report it to the client and keep serving: one query, one failure
+            log.exception("query failed in a worker")
+            outcome = Outcome(500, f"The query failed while being evaluated: {exc}".encode())
         conn.send(outcome)
 
 

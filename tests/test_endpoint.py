@@ -366,3 +366,11 @@ def test_each_example_answers_on_the_sample(sparql, example):
     response = requests.post(sparql, data={"query": example.query}, timeout=30)
     assert response.status_code == 200, response.text
     assert response.json()["results"]["bindings"], f"{example.name} found nothing in the sample"
+
+
+def test_service_description_by_format_parameter(sparql):
+    response = requests.get(sparql, params={"format": "ntriples"}, headers={"Accept": "text/html"}, timeout=30)
+    assert response.headers["Content-Type"].startswith("application/n-triples")
+    graph = Graph().parse(data=response.content, format="nt")
+    assert (URIRef(sparql), URIRef("http://www.w3.org/ns/sparql-service-description#endpoint"),
+            URIRef(sparql)) in graph
