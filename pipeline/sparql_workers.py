@@ -6,11 +6,13 @@ kill that process. Each worker opens the store read-only once and then answers
 jobs over a pipe; the pool hands a job to an idle worker, waits up to the time
 limit, and on expiry kills the worker and starts a fresh one in the background.
 A query that runs longer than a second is reniced so that it yields the CPU to the
-short queries beside it, and its worker is replaced once it finishes.
+short queries beside it, and its worker is replaced once it finishes. Where Linux
+allows it, workers run without any network at all.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import multiprocessing
@@ -151,8 +153,38 @@ def evaluate(store: ox.Store, check, job: Job) -> Outcome:
     return Outcome(200, body, media_type, fmt.name, truncated)
 
 
+_CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def cut_network() -> bool:
+    """Move this process into a network namespace of its own, where no interface is up.
+
+    Defence in depth behind the query guard: pyoxigraph's HTTP client (for SERVICE)
+    is Rust code that no Python hook can stop, but from here it cannot connect
+    anywhere. Needs Linux and either CAP_SYS_ADMIN or unprivileged user namespaces;
+    says False where neither is available. Call it before the process starts threads.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(_CLONE_NEWNET) == 0:
+            return True
+        uid, gid = os.getuid(), os.getgid()
+        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+            return False
+        # Map our own ids into the new user namespace, so the store's files stay ours.
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+        return True
+    except (OSError, AttributeError):  # not Linux, or /proc not writable
+        return False
+
+
 def _worker_main(conn, store_path: str, memory_limit: int) -> None:
-    """A worker's life: open the store, say ready, answer jobs until the pipe closes."""
+    """A worker's life: lose the network, open the store, say ready, answer jobs until the pipe closes."""
+    if not cut_network():
+        log.warning("SPARQL worker %d keeps network access (no network namespaces here); "
+                    "the query guard alone keeps queries from reaching out", os.getpid())
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
     store = ox.Store.read_only(store_path)
