@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import queue
 import resource
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -180,8 +181,17 @@ def cut_network() -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the server dies, even mid-query (prctl PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker ends at its next read of the closed pipe
+        pass
+
+
 def _worker_main(conn, store_path: str, memory_limit: int) -> None:
     """A worker's life: lose the network, open the store, say ready, answer jobs until the pipe closes."""
+    _die_with_parent()
     if not cut_network():
         log.warning("SPARQL worker %d keeps network access (no network namespaces here); "
                     "the query guard alone keeps queries from reaching out", os.getpid())
@@ -219,7 +229,10 @@ class _Worker:
         self.demoted = False
 
     def wait_ready(self, timeout: float) -> bool:
-        return self.conn.poll(timeout) and self.conn.recv() == "ready"
+        try:
+            return self.conn.poll(timeout) and self.conn.recv() == "ready"
+        except (OSError, EOFError):  # it died while starting, or the pool closed meanwhile
+            return False
 
     def kill(self) -> None:
         self.process.kill()
@@ -239,31 +252,50 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._started = False
+        self._closed = False
+        self._wanted: queue.Queue[bool] = queue.Queue()
 
-    def _spawn(self) -> None:
-        """Start one worker and make it available once it has opened the store."""
-        worker = _Worker(self.store_path, self.memory_limit)
-        with self._lock:
-            self._all.add(worker)
+    def _spawner(self) -> None:
+        """Start workers on request, from this one long-lived thread.
+
+        Linux sends a worker its parent-death signal when the *thread* that started
+        it ends, so workers must not be started from short-lived threads.
+        """
+        while True:
+            self._wanted.get()
+            with self._lock:
+                if self._closed:
+                    return
+                worker = _Worker(self.store_path, self.memory_limit)
+                self._all.add(worker)
+            threading.Thread(target=self._admit, args=(worker,), daemon=True, name="sparql-admit").start()
+
+    def _admit(self, worker: _Worker) -> None:
+        """Make a new worker available once it has opened the store."""
         if worker.wait_ready(60):
             self._idle.put(worker)
-        else:
+        elif not self._closed:
             log.error("a SPARQL worker failed to open the store %s", self.store_path)
             self._retire(worker)
 
     def _respawn_later(self) -> None:
-        threading.Thread(target=self._spawn, daemon=True, name="sparql-respawn").start()
+        self._wanted.put(True)
 
     def _retire(self, worker: _Worker) -> None:
         worker.kill()
         with self._lock:
             self._all.discard(worker)
 
+    def _replace(self, worker: _Worker) -> None:
+        self._retire(worker)
+        self._respawn_later()
+
     def start(self) -> None:
         with self._lock:
             if self._started:
                 return
             self._started = True
+        threading.Thread(target=self._spawner, daemon=True, name="sparql-spawner").start()
         for _ in range(self.size):
             self._respawn_later()
 
@@ -283,22 +315,23 @@ class WorkerPool:
                 worker.demoted = True
                 ready = worker.conn.poll(time_limit - (time.monotonic() - started))
             if not ready:
+                self._replace(worker)
                 raise TimedOut()
             outcome = worker.conn.recv()
-        except (TimedOut, EOFError, OSError) as exc:
-            self._retire(worker)
-            self._respawn_later()
-            raise exc if isinstance(exc, TimedOut) else WorkerLost() from exc
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise WorkerLost() from exc
         if worker.demoted:  # a reniced process cannot be given its priority back unprivileged
-            self._retire(worker)
-            self._respawn_later()
+            self._replace(worker)
         else:
             self._idle.put(worker)
         return outcome
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             workers = list(self._all)
             self._all.clear()
+        self._wanted.put(False)  # wakes the spawner, which then ends
         for worker in workers:
             worker.kill()
