@@ -1,49 +1,55 @@
-"""Publish: the static site and the dumps, read from the store (thin first version)."""
+"""The publish stage: from the store, write the static site, the dumps and their descriptions.
+
+`publish` reads everything from the store with SPARQL (the store is the truth) and writes
+into `site_dir`; the build writes into a fresh folder and swaps it into place, so a
+failed publish never leaves a half-written site behind.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
-import pyoxigraph
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+import pyoxigraph as ox
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "site" / "templates"
+from .describe import description, write_descriptions
+from .dumps import Dump, write_dumps
+from .site import SiteWriter
+
+EXAMPLES = 5  # example resources named in VoID and DCAT
 
 
 @dataclass(frozen=True)
 class PublishSummary:
+    """What was written: page and RDF document counts, and the dumps with their sizes."""
+
     pages: int
-    dumps: tuple[Path, ...]
+    documents: int  # .ttl + .jsonld pairs beside the pages
+    dumps: tuple[Dump, ...]
+    site_dir: Path
 
 
-def publish(store: pyoxigraph.Store, site_dir: Path, base: str, *, report_html: str | None = None) -> PublishSummary:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
-    page = env.get_template("page.html")
-    prefix = f"{base}id/"
-    subjects = sorted({s.value for s, in store.query(
-        f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?s), '{prefix}')) }}")})
-    links = []
-    for iri in subjects:
-        path = iri[len(prefix):]
-        if "/role/" in path or path.startswith("mention/") or path.endswith("/geometry"):
-            continue
-        depth = path.count("/") + 1
-        root = "../" * depth
-        rows = []
-        for p, o in store.query(f"SELECT ?p ?o WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }} ORDER BY ?p ?o"):
-            href = f"{root}id/{o.value[len(prefix):]}.html" if isinstance(o, pyoxigraph.NamedNode) and o.value.startswith(prefix) else None
-            rows.append((p.value, o.value, href))
-        target = site_dir / "id" / f"{path}.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.render(title=path, rows=rows, links=[], root=root), encoding="utf-8")
-        links.append((path, f"id/{path}.html"))
-    (site_dir / "index.html").write_text(page.render(title="newsgraph", rows=[], links=links, root=""), encoding="utf-8")
+def publish(store: ox.Store, site_dir: Path, base: str, *, report_html: str | None = None) -> PublishSummary:
+    """Write the site, dumps, VoID and DCAT for the dataset in `store` into `site_dir`.
+
+    `report_html`, when given, is the build's validation report (our own HTML), published
+    as report.html and linked from the home page.
+    """
+    base = base if base.endswith("/") else base + "/"
+    site_dir = Path(site_dir)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    about = description(base, datetime.now(timezone.utc).date())
+    meta = dataclasses.asdict(about) | {"report": report_html is not None}
+    writer = SiteWriter(store, site_dir, base, meta=meta)
+    writer.write()
+
     downloads = site_dir / "downloads"
-    downloads.mkdir(exist_ok=True)
-    dump = downloads / "newsgraph.ttl"
-    with dump.open("wb") as out:
-        quads = store.quads_for_pattern(None, None, None, None)
-        pyoxigraph.serialize((pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads),
-                             out, pyoxigraph.RdfFormat.TURTLE)
-    return PublishSummary(pages=len(links) + 1, dumps=(dump,))
+    dumps = write_dumps(store, downloads)
+    examples = writer.examples(EXAMPLES)
+    write_descriptions(downloads, site_dir, about, base, dumps, dumps[0].statements, examples)
+    writer.render("downloads.html", "downloads/index.html", title="Downloads", dumps=dumps)
+    if report_html is not None:
+        (site_dir / "report.html").write_text(report_html, encoding="utf-8")
+    return PublishSummary(writer.pages, writer.documents, tuple(dumps), site_dir)
