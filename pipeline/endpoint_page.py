@@ -2,7 +2,7 @@
 
 The editor is YASGUI, installed from the npm registry by `npm ci` (package-lock.json
 pins it) and served from node_modules, so the page loads nothing from a CDN. The
-example queries are the .rq files in site/queries/, each opening with `# title:` and
+example queries are the .rq files in site/queries/examples/, each opening with `# title:` and
 `# description:` comment lines.
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_DIR = ROOT / "site" / "query"
-QUERIES_DIR = ROOT / "site" / "queries"
+QUERIES_DIR = ROOT / "site" / "queries" / "examples"
 YASGUI_DIR = ROOT / "node_modules" / "@zazuko" / "yasgui" / "build"
 
 _templates = Environment(loader=FileSystemLoader(PAGE_DIR), autoescape=select_autoescape(["html"]))
