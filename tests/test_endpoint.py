@@ -345,9 +345,12 @@ def test_a_browser_gets_the_query_page_and_bookmarks_reopen_it(sparql):
     page = requests.get(sparql, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, timeout=30)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert "/sparql/vendor/yasgui.min.js" in page.text
-    bookmarked = requests.get(sparql, params={"query": EVENTS}, headers={"Accept": "text/html"}, timeout=30)
+    hostile = EVENTS + "# </script><script>alert(1)</script><!--"
+    bookmarked = requests.get(sparql, params={"query": hostile}, headers={"Accept": "text/html"}, timeout=30)
     assert bookmarked.headers["Content-Type"].startswith("text/html")
-    assert json.dumps(EVENTS)[1:-1].replace("</", "<\\/") in bookmarked.text
+    settings = bookmarked.text.split('<script type="application/json" id="settings">')[1].split("</script>")[0]
+    assert json.loads(settings)["query"] == hostile
+    assert "alert(1)" not in bookmarked.text.replace(settings, "")
 
 
 # The example gallery

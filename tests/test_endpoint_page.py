@@ -138,3 +138,13 @@ def test_our_prefixes_are_offered_while_typing(tab, server):
     offered = [hints.nth(i).inner_text() for i in range(hints.count())]
     assert "ngt: <https://w3id.org/newsgraph/event-type/>" in offered
     assert tab.outside() == []
+
+
+def test_a_hostile_bookmark_stays_text(tab, server):
+    query = "ASK {} # </script><script>alert(1)</script><!-- <img src=x onerror=alert(2)>"
+    dialogs = []
+    tab.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    tab.page.goto(server.url + "/sparql?" + urlencode({"query": query}))
+    tab.page.locator("#downloads a[data-format='json']").wait_for(timeout=20_000)
+    assert tab.page.evaluate("document.querySelector('.yasqe .CodeMirror').CodeMirror.getValue()") == query
+    assert dialogs == [] and tab.problems == []
