@@ -148,3 +148,16 @@ def test_no_free_worker_in_time_is_overload(sample_store):
         assert single.run(_job("ASK {}"), 2, 30).body == b'{"head":{},"boolean":true}'
     finally:
         single.close()
+
+
+def test_a_query_over_the_memory_limit_loses_only_its_worker(sample_store):
+    small = WorkerPool(sample_store, size=1, memory_limit=300 * 1024**2)
+    small.start()
+    try:
+        hungry = ("SELECT * WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } GRAPH ?g3 { ?g ?h ?i } } "
+                  "ORDER BY DESC(STR(?c)) ?i")
+        with pytest.raises(WorkerLost):
+            small.run(_job(hungry), 60, 30)
+        assert small.run(_job("ASK {}"), 30, 30).body == b'{"head":{},"boolean":true}'
+    finally:
+        small.close()
