@@ -31,7 +31,7 @@ from flask import Blueprint, Response, request
 
 from pipeline import endpoint_page
 from pipeline.sparql_description import describe
-from pipeline.sparql_formats import FORMATS, UnknownFormat, choose
+from pipeline.sparql_formats import FORMATS, Choice, UnknownFormat, choose
 from pipeline.sparql_guard import Form
 from pipeline.sparql_workers import Job, Overloaded, TimedOut, WorkerLost, WorkerPool
 
@@ -98,7 +98,7 @@ class ClientLimiter:
 def _strict_qs(raw: bytes) -> dict[str, list[str]]:
     """Parse URL-encoded parameters, refusing any that are not UTF-8."""
     try:
-        return parse_qs(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        return parse_qs(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
         raise RequestError(400, "Request parameters must be UTF-8 (percent-encoded).") from None
 
@@ -150,6 +150,14 @@ def _wants_page(params: dict[str, list[str]]) -> bool:
         return False
     offers = [fmt.media_type for fmt in FORMATS[Form.SOLUTIONS] + FORMATS[Form.GRAPH]] + ["text/html"]
     return request.accept_mimetypes.best_match(offers) == "text/html"
+
+
+def _formats(params: dict[str, list[str]]) -> Choice:
+    """The formats this request asks for, by `format` (or `output`) parameter or else by Accept."""
+    try:
+        return choose(request.accept_mimetypes, _single(params, "format") or _single(params, "output"))
+    except UnknownFormat as exc:
+        raise RequestError(400, str(exc)) from None
 
 
 def _response(body: bytes | str, status: int = 200, media_type: str = "text/plain; charset=utf-8",
@@ -244,7 +252,8 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
                      config: EndpointConfig = EndpointConfig()) -> Blueprint:
     """The /sparql blueprint over the built store at `store_path` plus `extra_graphs`.
 
-    Worker processes start with the first query and stop when the server exits.
+    Worker processes start when the blueprint is registered on an app and stop when
+    the server exits.
     """
     serving = _serving_store(Path(store_path), extra_graphs)
     graphs = _stored_graphs(serving)
@@ -252,15 +261,13 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
     atexit.register(pool.close)
     limiter = ClientLimiter(config.max_client_queries)
     bp = Blueprint("sparql", __name__)
+    bp.record_once(lambda state: pool.start())  # workers open the store before the first query
     endpoint_page.register(bp)
 
     def query_response(params: dict[str, list[str]], query: str) -> Response:
         if len(query.encode()) > config.max_request_bytes:
             raise RequestError(413, f"The query is larger than the limit of {config.max_request_bytes} bytes.")
-        try:
-            formats = choose(request.accept_mimetypes, _single(params, "format") or _single(params, "output"))
-        except UnknownFormat as exc:
-            raise RequestError(400, str(exc)) from None
+        formats = _formats(params)
         job = Job(query=query,
                   default_graphs=tuple(params["default-graph-uri"]) if "default-graph-uri" in params else None,
                   named_graphs=tuple(params["named-graph-uri"]) if "named-graph-uri" in params else None,
@@ -284,9 +291,8 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
                                   'use LIMIT and OFFSET to page through them"')
         return _response(outcome.body, outcome.status, outcome.media_type, headers)
 
-    def service_description() -> Response:
-        formats = choose(request.accept_mimetypes, _single(request.args, "format"))
-        fmt = formats.graph
+    def service_description(params: dict[str, list[str]]) -> Response:
+        fmt = _formats(params).graph
         body = describe(request.base_url, graphs, config.time_limit, config.row_cap).serialize(
             format={"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml"}[fmt.name])
         return _response(body, media_type=fmt.media_type)
@@ -305,7 +311,7 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
             if query is None:
                 if request.method == "POST":
                     raise RequestError(400, "No query: send a `query` parameter.")
-                return service_description()
+                return service_description(params)
             return query_response(params, query)
         except RequestError as exc:
             return _response(str(exc) + "\n", exc.status, headers=exc.headers)

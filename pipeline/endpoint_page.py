@@ -2,7 +2,7 @@
 
 The editor is YASGUI, installed from the npm registry by `npm ci` (package-lock.json
 pins it) and served from node_modules, so the page loads nothing from a CDN. The
-example queries are the .rq files in site/queries/, each opening with `# title:` and
+example queries are the .rq files in site/queries/examples/, each opening with `# title:` and
 `# description:` comment lines.
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_DIR = ROOT / "site" / "query"
-QUERIES_DIR = ROOT / "site" / "queries"
+QUERIES_DIR = ROOT / "site" / "queries" / "examples"
 YASGUI_DIR = ROOT / "node_modules" / "@zazuko" / "yasgui" / "build"
 
 _templates = Environment(loader=FileSystemLoader(PAGE_DIR), autoescape=select_autoescape(["html"]))
@@ -55,6 +55,11 @@ def load_examples(folder: Path = QUERIES_DIR) -> list[Example]:
     return examples
 
 
+def _script_json(value) -> str:
+    """JSON safe inside a <script> element whatever its strings hold (no "</script>", "<!--")."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def render(query: str | None, graphs: list[str], config: EndpointConfig) -> Response:
     """The page; a bookmarked /sparql?query=... opens with that query and runs it."""
     settings = {
@@ -67,7 +72,7 @@ def render(query: str | None, graphs: list[str], config: EndpointConfig) -> Resp
         "rowCap": config.row_cap,
     }
     page = _templates.get_template("index.html").render(
-        settings=json.dumps(settings).replace("</", "<\\/"),
+        settings=_script_json(settings),
         asset=lambda name: url_for("sparql.asset", name=name),
         vendor=lambda name: url_for("sparql.vendor", name=name),
         editor_installed=(YASGUI_DIR / "yasgui.min.js").exists(),

@@ -6,6 +6,8 @@ WSGI server. The application only reads the publication.
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -30,5 +32,10 @@ def create_app(out: Path, extra_graphs: Sequence[tuple[Path, str]] = (),
 
 
 def run(out: Path, host: str, port: int, threads: int = 16, **app_options) -> None:
-    """Serve with waitress; `app_options` go to create_app (extra graphs, endpoint limits)."""
+    """Serve with waitress; `app_options` go to create_app (extra graphs, endpoint limits).
+
+    SIGTERM exits normally, so that exit handlers stop the query workers and remove
+    the temporary store of `--add`.
+    """
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     waitress_serve(create_app(out, **app_options), host=host, port=port, threads=threads, ident="newsgraph")

@@ -6,17 +6,20 @@ kill that process. Each worker opens the store read-only once and then answers
 jobs over a pipe; the pool hands a job to an idle worker, waits up to the time
 limit, and on expiry kills the worker and starts a fresh one in the background.
 A query that runs longer than a second is reniced so that it yields the CPU to the
-short queries beside it, and its worker is replaced once it finishes.
+short queries beside it, and its worker is replaced once it finishes. Where Linux
+allows it, workers run without any network at all.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import multiprocessing
 import os
 import queue
 import resource
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -151,8 +154,47 @@ def evaluate(store: ox.Store, check, job: Job) -> Outcome:
     return Outcome(200, body, media_type, fmt.name, truncated)
 
 
+_CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def cut_network() -> bool:
+    """Move this process into a network namespace of its own, where no interface is up.
+
+    Defence in depth behind the query guard: pyoxigraph's HTTP client (for SERVICE)
+    is Rust code that no Python hook can stop, but from here it cannot connect
+    anywhere. Needs Linux and either CAP_SYS_ADMIN or unprivileged user namespaces;
+    says False where neither is available. Call it before the process starts threads.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(_CLONE_NEWNET) == 0:
+            return True
+        uid, gid = os.getuid(), os.getgid()
+        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+            return False
+        # Map our own ids into the new user namespace, so the store's files stay ours.
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+        return True
+    except (OSError, AttributeError):  # not Linux, or /proc not writable
+        return False
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the server dies, even mid-query (prctl PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker ends at its next read of the closed pipe
+        pass
+
+
 def _worker_main(conn, store_path: str, memory_limit: int) -> None:
-    """A worker's life: open the store, say ready, answer jobs until the pipe closes."""
+    """A worker's life: lose the network, open the store, say ready, answer jobs until the pipe closes."""
+    _die_with_parent()
+    if not cut_network():
+        log.warning("SPARQL worker %d keeps network access (no network namespaces here); "
+                    "the query guard alone keeps queries from reaching out", os.getpid())
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
     store = ox.Store.read_only(store_path)
@@ -170,6 +212,9 @@ def _worker_main(conn, store_path: str, memory_limit: int) -> None:
             outcome = Outcome(503, b"The query needed more memory than a query may use here.")
         except OSError as exc:
             outcome = Outcome(500, f"The store could not be read: {exc}".encode())
+        except Exception as exc:  # report it to the client and keep serving: one query, one failure
+            log.exception("query failed in a worker")
+            outcome = Outcome(500, f"The query failed while being evaluated: {exc}".encode())
         conn.send(outcome)
 
 
@@ -184,7 +229,10 @@ class _Worker:
         self.demoted = False
 
     def wait_ready(self, timeout: float) -> bool:
-        return self.conn.poll(timeout) and self.conn.recv() == "ready"
+        try:
+            return self.conn.poll(timeout) and self.conn.recv() == "ready"
+        except (OSError, EOFError):  # it died while starting, or the pool closed meanwhile
+            return False
 
     def kill(self) -> None:
         self.process.kill()
@@ -204,31 +252,50 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._started = False
+        self._closed = False
+        self._wanted: queue.Queue[bool] = queue.Queue()
 
-    def _spawn(self) -> None:
-        """Start one worker and make it available once it has opened the store."""
-        worker = _Worker(self.store_path, self.memory_limit)
-        with self._lock:
-            self._all.add(worker)
+    def _spawner(self) -> None:
+        """Start workers on request, from this one long-lived thread.
+
+        Linux sends a worker its parent-death signal when the *thread* that started
+        it ends, so workers must not be started from short-lived threads.
+        """
+        while True:
+            self._wanted.get()
+            with self._lock:
+                if self._closed:
+                    return
+                worker = _Worker(self.store_path, self.memory_limit)
+                self._all.add(worker)
+            threading.Thread(target=self._admit, args=(worker,), daemon=True, name="sparql-admit").start()
+
+    def _admit(self, worker: _Worker) -> None:
+        """Make a new worker available once it has opened the store."""
         if worker.wait_ready(60):
             self._idle.put(worker)
-        else:
+        elif not self._closed:
             log.error("a SPARQL worker failed to open the store %s", self.store_path)
             self._retire(worker)
 
     def _respawn_later(self) -> None:
-        threading.Thread(target=self._spawn, daemon=True, name="sparql-respawn").start()
+        self._wanted.put(True)
 
     def _retire(self, worker: _Worker) -> None:
         worker.kill()
         with self._lock:
             self._all.discard(worker)
 
+    def _replace(self, worker: _Worker) -> None:
+        self._retire(worker)
+        self._respawn_later()
+
     def start(self) -> None:
         with self._lock:
             if self._started:
                 return
             self._started = True
+        threading.Thread(target=self._spawner, daemon=True, name="sparql-spawner").start()
         for _ in range(self.size):
             self._respawn_later()
 
@@ -248,22 +315,23 @@ class WorkerPool:
                 worker.demoted = True
                 ready = worker.conn.poll(time_limit - (time.monotonic() - started))
             if not ready:
+                self._replace(worker)
                 raise TimedOut()
             outcome = worker.conn.recv()
-        except (TimedOut, EOFError, OSError) as exc:
-            self._retire(worker)
-            self._respawn_later()
-            raise exc if isinstance(exc, TimedOut) else WorkerLost() from exc
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise WorkerLost() from exc
         if worker.demoted:  # a reniced process cannot be given its priority back unprivileged
-            self._retire(worker)
-            self._respawn_later()
+            self._replace(worker)
         else:
             self._idle.put(worker)
         return outcome
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             workers = list(self._all)
             self._all.clear()
+        self._wanted.put(False)  # wakes the spawner, which then ends
         for worker in workers:
             worker.kill()

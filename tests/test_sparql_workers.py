@@ -1,0 +1,163 @@
+"""The query workers: no network at all, whatever a query asks for; killed, replaced and reniced as they should be.
+
+pyoxigraph evaluates SERVICE by making an HTTP request from Rust (the query guard
+refuses such queries first; this is the layer behind it). Sent straight to pyoxigraph,
+with no guard, the request reaches a loopback listener from an ordinary process and
+nothing reaches it from a process that went through `cut_network`.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from werkzeug.datastructures import MIMEAccept
+
+from endpoint_support import SAMPLE, Trap
+from pipeline.sparql_formats import choose
+from pipeline.sparql_workers import Job, Overloaded, TimedOut, WorkerLost, WorkerPool, cut_network
+from test_endpoint import RUNAWAY
+
+
+def _service(url: str) -> str:
+    try:
+        list(pyoxigraph.Store().query(f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"))
+        return "answered"
+    except (OSError, SyntaxError, ValueError) as exc:
+        return f"failed: {exc}"
+
+
+def _service_without_network(url: str, results) -> None:
+    results.put((cut_network(), _service(url)))
+
+
+@pytest.fixture
+def trap():
+    listener = Trap()
+    yield listener
+    listener.close()
+
+
+def test_an_unguarded_service_query_does_reach_out(trap):
+    _service(trap.url)
+    time.sleep(0.3)
+    assert len(trap.connections) == 1  # the danger the workers are protected from is real
+
+
+def test_a_worker_process_cannot_reach_the_network(trap):
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_service_without_network, args=(trap.url, results))
+    process.start()
+    isolated, outcome = results.get(timeout=60)
+    process.join()
+    if not isolated:
+        pytest.skip("this system allows no network namespaces; the query guard is the only defence")
+    assert outcome.startswith("failed")
+    time.sleep(0.3)
+    assert trap.connections == []
+
+
+# The pool, driven directly
+
+def _workers() -> set[int]:
+    """This process's query worker processes."""
+    children = multiprocessing.active_children()
+    return {child.pid for child in children if child.name == "sparql-worker"}
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pool") / "store"
+    store = pyoxigraph.Store(str(path))
+    store.load(path=str(SAMPLE), format=pyoxigraph.RdfFormat.TRIG)
+    store.flush()
+    return path
+
+
+@pytest.fixture
+def pool(sample_store):
+    workers = WorkerPool(sample_store, size=2, demote_after=0.05)
+    workers.start()
+    yield workers
+    workers.close()
+
+
+def _job(query: str) -> Job:
+    return Job(query, None, None, choose(MIMEAccept(), None), row_cap=1000, base_iri="http://127.0.0.1/sparql")
+
+
+def _count(outcome) -> int:
+    return int(json.loads(outcome.body)["results"]["bindings"][0]["n"]["value"])
+
+
+def _wait_for(count: int) -> set[int]:
+    deadline = time.monotonic() + 30
+    while len(pids := _workers()) != count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return pids
+
+
+def test_a_slow_query_finishes_reniced_and_its_worker_is_replaced(pool):
+    triples = _count(pool.run(_job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), 30, 30))
+    before = _wait_for(2)
+    outcome = pool.run(_job("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"), 60, 30)
+    assert _count(outcome) == triples ** 3
+    after = _wait_for(2)
+    assert len(before - after) == 1
+
+
+def test_a_killed_worker_is_reported_and_replaced(pool):
+    before = _wait_for(2)
+    errors = []
+
+    def runaway():
+        try:
+            pool.run(_job(RUNAWAY), 60, 30)
+        except WorkerLost as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(1)
+    busy = [pid for pid in before if os.getpriority(os.PRIO_PROCESS, pid) == 19]  # reniced: it runs the runaway
+    assert len(busy) == 1
+    os.kill(busy[0], signal.SIGKILL)
+    thread.join()
+    assert len(errors) == 1
+    assert len(_wait_for(2) - before) == 1
+
+
+def test_no_free_worker_in_time_is_overload(sample_store):
+    single = WorkerPool(sample_store, size=1)
+    single.start()
+    try:
+        thread = threading.Thread(target=lambda: pytest.raises(TimedOut, single.run, _job(RUNAWAY), 2, 30))
+        thread.start()
+        time.sleep(0.5)
+        with pytest.raises(Overloaded):
+            single.run(_job("ASK {}"), 2, wait_limit=0.5)
+        thread.join()
+        assert single.run(_job("ASK {}"), 2, 30).body == b'{"head":{},"boolean":true}'
+    finally:
+        single.close()
+
+
+def test_a_query_over_the_memory_limit_loses_only_its_worker(sample_store):
+    small = WorkerPool(sample_store, size=1, memory_limit=300 * 1024**2)
+    small.start()
+    try:
+        hungry = ("SELECT * WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } GRAPH ?g3 { ?g ?h ?i } } "
+                  "ORDER BY DESC(STR(?c)) ?i")
+        with pytest.raises(WorkerLost):
+            small.run(_job(hungry), 60, 30)
+        assert small.run(_job("ASK {}"), 30, 30).body == b'{"head":{},"boolean":true}'
+    finally:
+        small.close()
