@@ -22,6 +22,7 @@ from .map import MappedCorpus, map_corpus, new_graph
 from .model import ArticleExtraction, Corpus, Rejection
 from .parallel import extract_corpus
 from .publish import publish
+from .remote import PushSummary, push
 from .store import write_store
 from .validate import Validation, validate_graph
 from .vocab import DEFAULT_BASE, NG, Minter
@@ -37,6 +38,7 @@ class BuildResult:
     quarantined: dict[str, Validation] = field(default_factory=dict)  # by article id
     seconds: float = 0.0
     reused: int = 0  # extractions taken from the cache of an earlier build
+    pushed: PushSummary | None = None  # what was written to the external store
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class BuildOptions:
     workers: int = 0  # > 0: extract on a local Dask cluster of that many processes
     scheduler: str | None = None  # a Dask scheduler address: extract on that cluster
     progress: Callable | None = None  # wraps an iterable to show progress (tqdm in the CLI)
+    store_url: str | None = None  # also write the graphs to this external SPARQL 1.1 store
+    store_protocol: str = "gsp"  # how: Graph Store Protocol ("gsp") or SPARQL Update ("update")
 
 
 def build(inputs: Sequence[Path], out: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
@@ -78,8 +82,11 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
     except BaseException:
         publication.discard(release)
         raise
-    built = len(mapped.article_graphs)
-    return BuildResult(release, built, rejections, quarantined, time.perf_counter() - started, extracted.reused)
+    result = BuildResult(release, len(mapped.article_graphs), rejections, quarantined, 0.0, extracted.reused)
+    if options.store_url:
+        result.pushed = push(graphs, options.store_url, options.store_protocol, out / "cache")
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter) -> tuple[MappedCorpus, dict[str, Validation]]:

@@ -7,10 +7,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 import click
+import requests
 from tqdm import tqdm
 
+from .endpoint import endpoint_options
 from .ingest import MAX_BYTES
 from .publication import BuildInProgress, NoPublication
+from .remote import PROTOCOLS, RemoteStoreError
 from .vocab import DEFAULT_BASE
 
 OUT_HELP = "The publication folder (the store, site and reports live in it)."
@@ -37,7 +40,13 @@ def main() -> None:
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0),
               help="Extract on a local Dask cluster of this many worker processes (0: in this process).")
 @click.option("--scheduler", metavar="ADDRESS", help="Extract on an existing Dask cluster, e.g. tcp://host:8786.")
-def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers: int, scheduler: str | None) -> None:
+@click.option("--store", "store_url", metavar="URL",
+              help="Also write the named graphs to this SPARQL 1.1 store: its Graph Store Protocol "
+                   "endpoint (e.g. http://host:7878/store), or its update endpoint with --store-protocol update.")
+@click.option("--store-protocol", type=click.Choice(PROTOCOLS), default="gsp", show_default=True,
+              help="How to write to --store: Graph Store HTTP Protocol or SPARQL 1.1 Update.")
+def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers: int, scheduler: str | None,
+          store_url: str | None, store_protocol: str) -> None:
     """Build the graph from article files or folders (default: seeds/) and publish it into OUT.
 
     Plain-text articles and JSON Lines files are read; a folder's metadata.json
@@ -48,10 +57,11 @@ def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers
     """
     from .build import BuildOptions, build as run_build
 
-    options = BuildOptions(base=base, max_bytes=max_bytes, workers=workers, scheduler=scheduler, progress=tqdm)
+    options = BuildOptions(base=base, max_bytes=max_bytes, workers=workers, scheduler=scheduler, progress=tqdm,
+                           store_url=store_url, store_protocol=store_protocol)
     try:
         result = run_build(list(paths) or [Path("seeds")], out, options)
-    except BuildInProgress as error:
+    except (BuildInProgress, RemoteStoreError, requests.ConnectionError) as error:
         raise click.ClickException(str(error)) from None
     for rejection in result.rejections:
         click.echo(f"rejected: {rejection}", err=True)
@@ -60,6 +70,9 @@ def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers
     click.echo(f"built {result.articles} articles ({result.reused} unchanged since the last build) "
                f"in {result.seconds:.1f} s into {out}; "
                f"{len(result.rejections)} inputs rejected, {len(result.quarantined)} articles quarantined")
+    if result.pushed:
+        click.echo(f"{store_url}: {result.pushed.sent} graphs written, {result.pushed.dropped} dropped, "
+                   f"{result.pushed.unchanged} unchanged")
     if result.rejections or result.quarantined:
         sys.exit(2)
 
@@ -68,13 +81,14 @@ def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers
 @out_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(out: Path, host: str, port: int) -> None:
+@endpoint_options
+def serve(out: Path, host: str, port: int, extra_graphs, endpoint_config) -> None:
     """Serve the publication in OUT: the SPARQL endpoint, linked data and the site."""
     from .serve import run
 
     click.echo(f"serving {out} at http://{host}:{port}/ (SPARQL at /sparql)")
     try:
-        run(out, host, port)
+        run(out, host, port, extra_graphs=extra_graphs, endpoint_config=endpoint_config)
     except NoPublication as error:
         raise click.ClickException(str(error)) from None
 

@@ -7,48 +7,28 @@ WSGI server. The application only reads the publication.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
-import pyoxigraph
-from flask import Flask, Response, abort, request, send_from_directory
+from flask import Flask
 from waitress import serve as waitress_serve
 
+from . import endpoint, linkeddata
+from .endpoint import EndpointConfig
 from .publication import current
 
 
-def create_app(out: Path) -> Flask:
+def create_app(out: Path, extra_graphs: Sequence[tuple[Path, str]] = (),
+               endpoint_config: EndpointConfig = EndpointConfig()) -> Flask:
     """The application serving the current publication in `out`."""
     publication = current(Path(out))
-    store = pyoxigraph.Store.read_only(str(publication.store))
     app = Flask(__name__, static_folder=None)
     app.config["PUBLICATION"] = publication
 
-    @app.route("/sparql", methods=["GET", "POST"])
-    def sparql() -> Response:
-        query = request.values.get("query")
-        if not query:
-            abort(400, "give a SPARQL query in the 'query' parameter")
-        try:
-            results = store.query(query, use_default_graph_as_union=True)
-        except SyntaxError as error:
-            abort(400, f"query syntax error: {error}")
-        if isinstance(results, pyoxigraph.QueryTriples):
-            body = results.serialize(format=pyoxigraph.RdfFormat.TURTLE)
-            return Response(body, mimetype="text/turtle")
-        body = results.serialize(format=pyoxigraph.QueryResultsFormat.JSON)
-        return Response(body, mimetype="application/sparql-results+json")
-
-    @app.route("/", defaults={"path": "index.html"})
-    @app.route("/<path:path>")
-    def site(path: str) -> Response:
-        folder = publication.site
-        if (folder / path).is_dir():
-            path = f"{path.rstrip('/')}/index.html"
-        elif not (folder / path).exists() and (folder / f"{path}.html").is_file():
-            path = f"{path}.html"
-        return send_from_directory(folder, path)
-
+    app.register_blueprint(endpoint.create_blueprint(publication.store, extra_graphs, endpoint_config))
+    app.register_blueprint(linkeddata.create_blueprint(publication.site, publication.store))
     return app
 
 
-def run(out: Path, host: str, port: int, threads: int = 8) -> None:
-    waitress_serve(create_app(out), host=host, port=port, threads=threads, ident="newsgraph")
+def run(out: Path, host: str, port: int, threads: int = 16, **app_options) -> None:
+    """Serve with waitress; `app_options` go to create_app (extra graphs, endpoint limits)."""
+    waitress_serve(create_app(out, **app_options), host=host, port=port, threads=threads, ident="newsgraph")
