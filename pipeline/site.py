@@ -182,7 +182,7 @@ class SiteWriter:
 
     def _event_row(self, r: dict) -> Row:
         return Row(self.paths.link(r["e"].value, text(r.get("label"))),
-                   (text(r.get("date")), local_name(text(r.get("type"))), text(r.get("placeLabel"))))
+                   (text(r.get("date")) or "undated", local_name(text(r.get("type"))), text(r.get("placeLabel"))))
 
     def _indexes(self, actors, places, events, articles, types, map_chart, timeline) -> None:
         def entity_rows(rows):

@@ -106,6 +106,8 @@ class EntityView:
     inverse: tuple[Inverse, ...]
     days: list[tuple[str, list[EventView]]] = field(default_factory=list)
     event_count: int = 0
+    mentions: tuple[Evidence, ...] = ()  # where articles name it, each with its sentence
+    mention_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class Views:
         )
 
     def _evidence(self, node: ox.NamedNode) -> tuple[Evidence, ...]:
-        """The event's mentions, one Evidence each (rows repeat per cited source)."""
+        """The mentions of an event or entity, one Evidence each (rows repeat per cited source)."""
         by_mention: dict[str, tuple[Row, list[Link]]] = {}
         for row in self.reader.select("event_mentions", e=node):
             first, sources = by_mention.setdefault(row["m"].value, (row, []))
@@ -286,6 +288,8 @@ class Views:
         for row in events[:MAX_EVENTS_PER_PAGE]:
             days.setdefault(text(row.get("date")) or "undated", []).append(self.event(row["event"].value))
         view.days = list(days.items())
+        mentions = self._evidence(node)
+        view.mention_count, view.mentions = len(mentions), mentions[:MAX_EVENTS_PER_PAGE]
         return view
 
     def _facts(self, props: list[Row]) -> tuple[Fact, ...]:

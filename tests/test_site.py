@@ -213,3 +213,12 @@ def test_index_pages_list_everything(site):
     assert "id/place/homs.html" in page(site_dir, "places.html").links
     assert "id/article/002-hostile.html" in page(site_dir, "articles.html").links
     assert "event-type/Attack.html" in page(site_dir, "event-types.html").links
+
+
+def test_entity_page_quotes_where_articles_name_it(site):
+    site_dir, _ = site
+    hts = page(site_dir, "id/actor/hayat-tahrir-al-sham.html")
+    assert {"Hayat Tahrir al-Sham", "HTS"} <= set(hts.marks)
+    assert any(link.startswith("../../id/article/001-sana.html#m-") for link in hts.links)
+    assert "http://www.wikidata.org/entity/Q20712622" in hts.links and "Wikidata" in hts.text
+    assert "Sunni Islamist armed group in north-west Syria." in hts.text
