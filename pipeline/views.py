@@ -238,8 +238,9 @@ class Views:
         items = []
         for mention, (row, sources) in by_mention.items():
             begin, end = int(text(row.get("begin")) or 0), int(text(row.get("end")) or 0)
+            sentence = text(row.get("sentence")) or self._sentence(row)
             before, marked, after = split_sentence(
-                text(row.get("sentence")), int(text(row.get("sb")) or 0), begin, end, text(row.get("anchor")))
+                sentence, int(text(row.get("sb")) or 0), begin, end, text(row.get("anchor")))
             stance, badges = _stance(text(row.get("certainty")), text(row.get("polarity")),
                                      text(row.get("tense")), bool(sources))
             article = row["article"].value
@@ -251,6 +252,13 @@ class Views:
                 badges=badges, stance=stance, confidence=text(row.get("confidence")),
             ))
         return tuple(items)
+
+    def _sentence(self, row: Row) -> str:
+        """The mention's sentence from the article text, when it was not published itself."""
+        if "sb" not in row or "se" not in row:
+            return text(row.get("anchor"))
+        found = self.reader.select("mention_sentence", m=row["m"])
+        return text(found[0].get("sentence")) if found else text(row.get("anchor"))
 
     def entity(self, iri: str, kind: str) -> EntityView:
         """An actor or place: who or what it is, its authorities, and its events by day."""
