@@ -194,7 +194,8 @@ class SiteWriter:
                      _scheme(r["match"].value)) for r in info if "match" in r]
         rows = [self._event_row(r) for r in events if text(r.get("type")) == iri and self.has_page(r["e"].value)]
         self.resource_page("event_type.html", iri, title=label, definition=definition,
-                           mappings=sorted(mappings, key=lambda m: (m[2], m[0])), rows=rows)
+                           mappings=sorted(mappings, key=lambda m: (m[2], m[0])), rows=rows[:PAGE_SIZE],
+                           total=len(rows))
 
     def _event_row(self, r: dict) -> Row:
         return Row(self.paths.link(r["e"].value, text(r.get("label"))),
