@@ -72,21 +72,21 @@ def write_dumps(store: ox.Store, folder: Path) -> list[Dump]:
 
     counter = _Counter(_union(store))
     ox.serialize(counter, str(folder / "newsgraph.ttl"), ox.RdfFormat.TURTLE, prefixes=_prefixes())
-    written.append(("newsgraph.ttl", "Whole dataset, union of all graphs (Turtle)", "text/turtle", None,
+    written.append(("newsgraph.ttl", "Turtle: union of all graphs", "text/turtle", None,
                     counter.count))
 
     counter = _Counter(_union(store))
     with gzip.open(folder / "newsgraph.nt.gz", "wb") as out:
         ox.serialize(counter, out, ox.RdfFormat.N_TRIPLES)
-    written.append(("newsgraph.nt.gz", "Whole dataset, union of all graphs (N-Triples, gzip)",
+    written.append(("newsgraph.nt.gz", "N-Triples, gzip: union of all graphs",
                     "application/n-triples", "application/gzip", counter.count))
 
     store.dump(str(folder / "newsgraph.trig"), ox.RdfFormat.TRIG, prefixes=_prefixes())
-    written.append(("newsgraph.trig", "Whole dataset, one named graph per article (TriG)", "application/trig",
+    written.append(("newsgraph.trig", "TriG: one named graph per article", "application/trig",
                     None, quads))
 
     store.dump(str(folder / "newsgraph.jsonld"), ox.RdfFormat.JSON_LD)
-    written.append(("newsgraph.jsonld", "Whole dataset with its named graphs (JSON-LD)", "application/ld+json",
+    written.append(("newsgraph.jsonld", "JSON-LD: all named graphs", "application/ld+json",
                     None, quads))
 
     return [Dump(name, title, media, compression, (folder / name).stat().st_size, sha256_of(folder / name), n)

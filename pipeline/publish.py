@@ -29,6 +29,7 @@ class PublishSummary:
     documents: int  # .ttl + .jsonld pairs beside the pages
     dumps: tuple[Dump, ...]
     site_dir: Path
+    problems: tuple[str, ...] = ()  # resources whose page could not be written, each with why
 
 
 def publish(store: ox.Store, site_dir: Path, base: str, *, report_html: str | None = None) -> PublishSummary:
@@ -52,4 +53,4 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, report_html: str | No
     writer.render("downloads.html", "downloads/index.html", title="Downloads", dumps=dumps)
     if report_html is not None:
         (site_dir / "report.html").write_text(report_html, encoding="utf-8")
-    return PublishSummary(writer.pages, writer.documents, tuple(dumps), site_dir)
+    return PublishSummary(writer.pages, writer.documents, tuple(dumps), site_dir, tuple(writer.problems))

@@ -10,6 +10,7 @@ replaces characters HTML forbids, and JSON is written so it cannot close a scrip
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from . import charts
 from .siteread import SITE_SOURCE, Reader
 from .views import Link, Paths, Views, local_name, text
 from .vocab import NGT, PREFIXES
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # rows per index page
 LATEST = 10  # events on the home page
@@ -84,6 +87,12 @@ class SiteWriter:
         self.meta = meta  # dataset-wide values every page shows (title, licence, downloads)
         self.pages = 0
         self.documents = 0
+        self.problems: list[str] = []  # resources whose page could not be written, and why
+        self.failed: set[str] = set()
+
+    def has_page(self, iri: str) -> bool:
+        """Whether `iri` has a page in this site, so links to it are not broken."""
+        return iri not in self.failed and self.paths.page(iri) is not None
 
     # -- writing -----------------------------------------------------------------------
 
@@ -131,28 +140,30 @@ class SiteWriter:
         types = self.reader.select("event_types")
         stats = (self.reader.select("stats") or [{}])[0]
 
-        for row in actors:
-            self._entity(row["e"].value, "actor")
-        for row in places:
-            self._entity(row["e"].value, "place")
-        for row in events:
-            if self.paths.page(row["e"].value):
-                view = self.views.event(row["e"].value)
-                self.resource_page("event.html", row["e"].value, event=view, title=view.link.label)
-        for row in articles:
-            if self.paths.page(row["e"].value):
-                view = self.views.article(row["e"].value)
-                self.resource_page("article.html", row["e"].value, article=view, title=view.label)
-        for row in types:
-            self._event_type(row["type"].value, events)
+        pages = [(r["e"].value, self._entity, "actor") for r in actors]
+        pages += [(r["e"].value, self._entity, "place") for r in places]
+        pages += [(r["e"].value, self._event, "event") for r in events]
+        pages += [(r["e"].value, self._article, "article") for r in articles]
+        pages += [(r["type"].value, lambda iri, _: self._event_type(iri, events), "type") for r in types]
+        for iri, write, kind in pages:
+            if self.paths.page(iri) is None:
+                self.problems.append(f"{iri}: no page written, the IRI is not of a form the site mirrors")
+                continue
+            try:
+                write(iri, kind)
+            except (ValueError, KeyError, TypeError, IndexError) as error:
+                # Data the shapes should have stopped: name the resource, keep publishing the rest.
+                self.problems.append(f"{iri}: page not written: {error!r}")
+                self.failed.add(iri)
+                log.warning("publish: %s: page not written: %r", iri, error)
 
         map_chart = charts.map_chart([
-            (self.paths.link(r["e"].value, text(r.get("label"))), float(r["lat"].value), float(r["long"].value),
-             int(r["events"].value))
-            for r in places if "lat" in r and int(r["events"].value) > 0])
+            (self.paths.link(r["e"].value, text(r.get("label"))), lat, long, int(r["events"].value))
+            for r in places if (lat := _number(r.get("lat"))) is not None
+            and (long := _number(r.get("long"))) is not None and int(r["events"].value) > 0])
         timeline = charts.timeline_chart([text(r.get("date")) for r in events])
         self._indexes(actors, places, events, articles, types, map_chart, timeline)
-        latest = [self.views.event(r["e"].value) for r in events[:LATEST] if self.paths.page(r["e"].value)]
+        latest = [self.views.event(r["e"].value) for r in events[:LATEST] if self.has_page(r["e"].value)]
         counts = {"articles": text(stats.get("articles")) or "0", "events": text(stats.get("events")) or "0",
                   "actors": str(len(actors)), "places": str(len(places)), "event types": str(len(types))}
         self.render("home.html", "index.html", title=self.meta["title"], counts=counts,
@@ -163,44 +174,50 @@ class SiteWriter:
         self._static()
 
     def _entity(self, iri: str, kind: str) -> None:
-        if self.paths.page(iri):
-            view = self.views.entity(iri, kind)
-            self.resource_page("entity.html", iri, entity=view, title=view.label)
+        view = self.views.entity(iri, kind)
+        self.resource_page("entity.html", iri, entity=view, title=view.label)
+
+    def _event(self, iri: str, _kind: str) -> None:
+        view = self.views.event(iri)
+        self.resource_page("event.html", iri, event=view, title=view.link.label)
+
+    def _article(self, iri: str, _kind: str) -> None:
+        view = self.views.article(iri)
+        self.resource_page("article.html", iri, article=view, title=view.label)
 
     def _event_type(self, iri: str, events: list) -> None:
         """A concept of our event-type scheme: its events and its PLOVER and ACLED mappings."""
-        if self.paths.page(iri) is None:
-            return
         info = self.reader.select("event_type", e=ox.NamedNode(iri))
         label = next((r["label"].value for r in info if "label" in r), local_name(iri))
         definition = next((r["definition"].value for r in info if "definition" in r), "")
         mappings = [(local_name(r["relation"].value), self.paths.link(r["match"].value, text(r.get("matchLabel"))),
                      _scheme(r["match"].value)) for r in info if "match" in r]
-        rows = [self._event_row(r) for r in events if text(r.get("type")) == iri and self.paths.page(r["e"].value)]
+        rows = [self._event_row(r) for r in events if text(r.get("type")) == iri and self.has_page(r["e"].value)]
         self.resource_page("event_type.html", iri, title=label, definition=definition,
-                           mappings=sorted(mappings, key=lambda m: (m[2], m[0])), rows=rows)
+                           mappings=sorted(mappings, key=lambda m: (m[2], m[0])), rows=rows[:PAGE_SIZE],
+                           total=len(rows))
 
     def _event_row(self, r: dict) -> Row:
         return Row(self.paths.link(r["e"].value, text(r.get("label"))),
-                   (text(r.get("date")), local_name(text(r.get("type"))), text(r.get("placeLabel"))))
+                   (text(r.get("date")) or "undated", local_name(text(r.get("type"))), text(r.get("placeLabel"))))
 
     def _indexes(self, actors, places, events, articles, types, map_chart, timeline) -> None:
         def entity_rows(rows):
             return [Row(self.paths.link(r["e"].value, text(r.get("label"))),
                         (" ".join(local_name(t) for t in text(r.get("types")).split()), text(r.get("events"))))
-                    for r in rows if self.paths.page(r["e"].value)]
+                    for r in rows if self.has_page(r["e"].value)]
 
         self._paged("events", "Events by date", ("Event", "Date", "Type", "Place"),
-                    [self._event_row(r) for r in events if self.paths.page(r["e"].value)], timeline=timeline)
+                    [self._event_row(r) for r in events if self.has_page(r["e"].value)], timeline=timeline)
         self._paged("actors", "Actors", ("Actor", "Type", "Events"), entity_rows(actors))
         self._paged("places", "Places", ("Place", "Type", "Events"), entity_rows(places), map=map_chart)
         self._paged("articles", "Articles", ("Article", "Outlet", "Published", "Source file"), [
             Row(self.paths.link(r["e"].value, text(r.get("title")) or text(r.get("source"))),
                 (text(r.get("outlet")), text(r.get("published")), text(r.get("source"))))
-            for r in articles if self.paths.page(r["e"].value)])
+            for r in articles if self.has_page(r["e"].value)])
         self._paged("event-types", "Event types", ("Event type", "Events"), [
             Row(self.paths.link(r["type"].value, text(r.get("label"))), (text(r.get("events")),))
-            for r in types if self.paths.page(r["type"].value)])
+            for r in types if self.has_page(r["type"].value)])
 
     def _paged(self, name: str, title: str, headings: tuple[str, ...], rows: list[Row], **extra: object) -> None:
         """An index split into pages of PAGE_SIZE rows: name.html, name-2.html, ..."""
@@ -223,7 +240,7 @@ class SiteWriter:
             for r in rows:
                 iri = (r.get("e") or r.get("type")).value
                 path = self.paths.page(iri)
-                if path:
+                if path and self.has_page(iri):
                     entries.append({"l": clean(text(r.get(label_var)) or local_name(iri)),
                                     "a": aliases.get(iri, []), "k": kind, "p": path})
         target = self.site_dir / "static" / "search-index.js"
@@ -236,10 +253,18 @@ class SiteWriter:
         for name, var in (("events", "e"), ("entities", "e")):
             prefix = {"prefix": self.reader.base + "id/place/"} if name == "entities" else {}
             picks += [r[var].value for r in self.reader.select(name, **prefix)[:2]]
-        return [iri for iri in dict.fromkeys(picks) if self.paths.page(iri)][:count]
+        return [iri for iri in dict.fromkeys(picks) if self.has_page(iri)][:count]
 
     def _static(self) -> None:
         shutil.copytree(SITE_SOURCE / "static", self.site_dir / "static", dirs_exist_ok=True)
+
+
+def _number(term: ox.Literal | None) -> float | None:
+    """A coordinate as a float, or None when missing or not a number."""
+    try:
+        return float(term.value) if term is not None else None
+    except ValueError:
+        return None
 
 
 def _scheme(iri: str) -> str:

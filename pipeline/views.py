@@ -106,6 +106,8 @@ class EntityView:
     inverse: tuple[Inverse, ...]
     days: list[tuple[str, list[EventView]]] = field(default_factory=list)
     event_count: int = 0
+    mentions: tuple[Evidence, ...] = ()  # where articles name it, each with its sentence
+    mention_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class Views:
         )
 
     def _evidence(self, node: ox.NamedNode) -> tuple[Evidence, ...]:
-        """The event's mentions, one Evidence each (rows repeat per cited source)."""
+        """The mentions of an event or entity, one Evidence each (rows repeat per cited source)."""
         by_mention: dict[str, tuple[Row, list[Link]]] = {}
         for row in self.reader.select("event_mentions", e=node):
             first, sources = by_mention.setdefault(row["m"].value, (row, []))
@@ -236,8 +238,9 @@ class Views:
         items = []
         for mention, (row, sources) in by_mention.items():
             begin, end = int(text(row.get("begin")) or 0), int(text(row.get("end")) or 0)
+            sentence = text(row.get("sentence")) or self._sentence(row)
             before, marked, after = split_sentence(
-                text(row.get("sentence")), int(text(row.get("sb")) or 0), begin, end, text(row.get("anchor")))
+                sentence, int(text(row.get("sb")) or 0), begin, end, text(row.get("anchor")))
             stance, badges = _stance(text(row.get("certainty")), text(row.get("polarity")),
                                      text(row.get("tense")), bool(sources))
             article = row["article"].value
@@ -249,6 +252,13 @@ class Views:
                 badges=badges, stance=stance, confidence=text(row.get("confidence")),
             ))
         return tuple(items)
+
+    def _sentence(self, row: Row) -> str:
+        """The mention's sentence from the article text, when it was not published itself."""
+        if "sb" not in row or "se" not in row:
+            return text(row.get("anchor"))
+        found = self.reader.select("mention_sentence", m=row["m"])
+        return text(found[0].get("sentence")) if found else text(row.get("anchor"))
 
     def entity(self, iri: str, kind: str) -> EntityView:
         """An actor or place: who or what it is, its authorities, and its events by day."""
@@ -286,6 +296,8 @@ class Views:
         for row in events[:MAX_EVENTS_PER_PAGE]:
             days.setdefault(text(row.get("date")) or "undated", []).append(self.event(row["event"].value))
         view.days = list(days.items())
+        mentions = self._evidence(node)
+        view.mention_count, view.mentions = len(mentions), mentions[:MAX_EVENTS_PER_PAGE]
         return view
 
     def _facts(self, props: list[Row]) -> tuple[Fact, ...]:

@@ -123,3 +123,16 @@ def test_static_site_is_served(server):
     dump = get(server + "/downloads/newsgraph.ttl")
     assert dump.headers["Content-Type"].startswith("text/turtle")
     assert get(server + "/static/site.css").status_code == 200
+
+
+def test_newsgraph_serve_dereferences_the_seeds(seeds_server):
+    """The same behaviour through the real `newsgraph serve` on the real seeds build."""
+    homs = seeds_server.url + "/id/place/homs"
+    html = get(homs, BROWSER)
+    assert html.status_code == 303 and html.headers["Location"].endswith("/id/place/homs.html")
+    assert "Accept" in html.headers["Vary"]
+    turtle = requests.get(homs, headers={"Accept": "text/turtle"}, timeout=10)
+    graph = rdflib.Graph().parse(data=turtle.text, format="turtle")
+    assert (rdflib.URIRef("http://127.0.0.1:5000/id/place/homs"), rdflib.RDFS.label, None) in graph
+    void = get(seeds_server.url + "/.well-known/void")
+    assert void.status_code == 200 and "void:Dataset" in void.text

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import pyoxigraph as ox
 import rdflib
 from rdflib.compare import isomorphic
 
@@ -213,3 +214,34 @@ def test_index_pages_list_everything(site):
     assert "id/place/homs.html" in page(site_dir, "places.html").links
     assert "id/article/002-hostile.html" in page(site_dir, "articles.html").links
     assert "event-type/Attack.html" in page(site_dir, "event-types.html").links
+
+
+def test_entity_page_quotes_where_articles_name_it(site):
+    site_dir, _ = site
+    hts = page(site_dir, "id/actor/hayat-tahrir-al-sham.html")
+    assert {"Hayat Tahrir al-Sham", "HTS"} <= set(hts.marks)
+    assert any(link.startswith("../../id/article/001-sana.html#m-") for link in hts.links)
+    assert "http://www.wikidata.org/entity/Q20712622" in hts.links and "Wikidata" in hts.text
+    assert "Sunni Islamist armed group in north-west Syria." in hts.text
+
+
+def test_a_malformed_resource_is_named_and_the_rest_published(tmp_path):
+    store = sample_store()
+    mention = ox.NamedNode(f"{BASE}id/mention/000-reuters/0-5")
+    article_graph = ox.NamedNode(f"{BASE}graph/article/000-reuters")
+    ng = "https://w3id.org/newsgraph/ns#"
+    for p, o in [(f"{ng}inArticle", ox.NamedNode(f"{BASE}id/article/000-reuters")),
+                 (f"{ng}beginIndex", ox.Literal("zero")), (f"{ng}endIndex", ox.Literal("5"))]:
+        store.add(ox.Quad(mention, ox.NamedNode(p), o, article_graph))
+    bad_event = ox.NamedNode(f"{BASE}id/event/2024-12-05-attack-hama")
+    store.add(ox.Quad(bad_event, ox.NamedNode(f"{ng}hasMention"), mention, ox.NamedNode(f"{BASE}graph/resolved")))
+    summary = publish(store, tmp_path, BASE)
+    assert any(p.startswith(f"{BASE}id/event/2024-12-05-attack-hama: page not written") for p in summary.problems)
+    assert not (tmp_path / "id/event/2024-12-05-attack-hama.html").exists()
+    assert (tmp_path / "id/event/2024-12-06-withdraw-homs.html").is_file()
+    assert "id/event/2024-12-05-attack-hama.html" not in page(tmp_path, "events.html").links
+
+
+def test_publishing_the_sample_reports_no_problems(site):
+    _, summary = site
+    assert summary.problems == ()

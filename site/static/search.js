@@ -8,6 +8,8 @@
   var list = document.getElementById("search-results");
   var status = document.getElementById("search-status");
   var LIMIT = 100;
+  // On equal match, places and actors first: they are what people look up by name.
+  var KINDS = ["place", "actor", "event", "event type", "article"];
 
   function fold(s) {
     return s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -33,10 +35,13 @@
       }
       if (rank >= 0) { hits.push([rank, index[i]]); }
     }
-    hits.sort(function (a, b) { return a[0] - b[0] || a[1].l.localeCompare(b[1].l); });
+    hits.sort(function (a, b) {
+      return a[0] - b[0] || KINDS.indexOf(a[1].k) - KINDS.indexOf(b[1].k) || a[1].l.localeCompare(b[1].l);
+    });
     status.textContent = hits.length + (hits.length === 1 ? " result" : " results") + " for \u201c" + query + "\u201d";
     hits.slice(0, LIMIT).forEach(function (hit) {
       var entry = hit[1], li = document.createElement("li"), a = document.createElement("a");
+      li.dataset.kind = entry.k;
       a.href = entry.p;
       a.textContent = entry.l;
       li.appendChild(a);
