@@ -83,7 +83,7 @@ def main() -> None:
         graph = scaled(sample, copies)
         mentions = len(set(graph.subjects(NG.anchorOf, None)))
         validation = validate_graph(graph)
-        assert validation.conforms, validation.text()
+        assert validation.conforms, validation.text
         materialise_ms = median_ms(lambda: materialise(graph), 5)
         validate_ms = median_ms(lambda: validate_graph(graph), 5)
         print(f"{mentions:>8} {len(graph):>8} {materialise_ms:>15.1f} {validate_ms:>12.1f}")

@@ -71,8 +71,12 @@ class Minter:
         self.base = base if base.endswith("/") else base + "/"
 
     def entity(self, key: str) -> URIRef:
-        """`key` is "actor/<slug>", "place/<slug>" or "event/<slug>"."""
+        """`key` is an `EntityRef.key`: "actor/<slug>" or "place/<slug>"."""
         return URIRef(f"{self.base}id/{key}")
+
+    def event(self, key: str) -> URIRef:
+        """`key` is an `Event.key` such as "2024-12-06-takecontrol-homs"."""
+        return URIRef(f"{self.base}id/event/{key}")
 
     def article(self, article_id: str) -> URIRef:
         return URIRef(f"{self.base}id/article/{article_id}")

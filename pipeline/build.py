@@ -1,0 +1,137 @@
+"""Build: every stage of the data flow, from input files to a published release.
+
+ingest -> extract -> link -> map -> validate -> store -> publish, written into a fresh
+release folder that replaces the current publication only when it is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from . import publication
+from .ingest import MAX_BYTES, ingest
+from .link import link
+from .map import MappedCorpus, map_corpus, new_graph
+from .model import ArticleExtraction, Corpus, Rejection
+from .parallel import extract_corpus
+from .publish import publish
+from .remote import PushSummary, push
+from .store import write_store
+from .validate import Validation, validate_graph
+from .vocab import DEFAULT_BASE, NG, Minter
+
+ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology"
+
+
+@dataclass
+class BuildResult:
+    publication: publication.Publication
+    articles: int
+    rejections: list[Rejection] = field(default_factory=list)
+    quarantined: dict[str, Validation] = field(default_factory=dict)  # by article id
+    seconds: float = 0.0
+    reused: int = 0  # extractions taken from the cache of an earlier build
+    pushed: PushSummary | None = None  # what was written to the external store
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    base: str = DEFAULT_BASE
+    max_bytes: int = MAX_BYTES
+    workers: int = 0  # > 0: extract on a local Dask cluster of that many processes
+    scheduler: str | None = None  # a Dask scheduler address: extract on that cluster
+    progress: Callable | None = None  # wraps an iterable to show progress (tqdm in the CLI)
+    store_url: str | None = None  # also write the graphs to this external SPARQL 1.1 store
+    store_protocol: str = "gsp"  # how: Graph Store Protocol ("gsp") or SPARQL Update ("update")
+
+
+def build(inputs: Sequence[Path], out: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
+    """Build a publication from `inputs` into `out` and make it the current one.
+
+    Extractions of articles unchanged since the last build into `out` are reused.
+    """
+    with publication.exclusive(out):
+        return _build(inputs, out, options)
+
+
+def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildResult:
+    started = time.perf_counter()
+    minter = Minter(options.base)
+    release = publication.stage(out)
+    try:
+        ingested = ingest(inputs, max_bytes=options.max_bytes)
+        extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
+                                   scheduler=options.scheduler, progress=options.progress)
+        rejections = [*ingested.rejections, *extracted.failures]
+        mapped, quarantined = _validated_graphs(list(extracted.extractions), minter)
+        graphs = [(minter.ontology_graph(), ontology_graph())]
+        graphs += [mapped.article_graphs[a] for a in sorted(mapped.article_graphs)]
+        graphs.append(mapped.resolved)
+        store = write_store(release.store, graphs)
+        _write_reports(release, rejections, quarantined)
+        publish(store, release.site, minter.base)
+        del store  # close it before the release is served
+        publication.promote(out, release)
+    except BaseException:
+        publication.discard(release)
+        raise
+    result = BuildResult(release, len(mapped.article_graphs), rejections, quarantined, 0.0, extracted.reused)
+    if options.store_url:
+        result.pushed = push(graphs, options.store_url, options.store_protocol, out / "cache")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter) -> tuple[MappedCorpus, dict[str, Validation]]:
+    """Link and map, quarantining every article whose graph has a violation.
+
+    A quarantined article is left out and the rest linked again, since what was
+    merged with it across articles may change; this repeats until all pass.
+    """
+    quarantined: dict[str, Validation] = {}
+    while True:
+        kept = [x for x in extractions if x.article.id not in quarantined]
+        corpus: Corpus = link(kept)
+        mapped = map_corpus(corpus, minter)
+        failed = {}
+        for article_id, (_, graph) in mapped.article_graphs.items():
+            validation = validate_graph(_with_context(graph, mapped.resolved[1]))
+            if not validation.conforms:
+                failed[article_id] = validation
+        if not failed:
+            return mapped, quarantined
+        quarantined.update(failed)
+
+
+def _with_context(article_graph: Graph, resolved: Graph) -> Graph:
+    """The article's graph plus what the resolved graph says of the nodes it refers to."""
+    data = new_graph()
+    data += article_graph
+    for node in set(article_graph.objects(None, NG.refersTo)):
+        data += resolved.triples((node, None, None))
+    return data
+
+
+@lru_cache(maxsize=1)
+def ontology_graph() -> Graph:
+    graph = Graph()
+    for path in sorted(ONTOLOGY.glob("*.ttl")):
+        graph.parse(path)
+    return graph
+
+
+def _write_reports(release: publication.Publication, rejections, quarantined: dict[str, Validation]) -> None:
+    report = {
+        "rejected": [{"path": r.path, "problem": r.problem} for r in rejections],
+        "quarantined": {article_id: v.text for article_id, v in quarantined.items()},
+    }
+    (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    for article_id, validation in quarantined.items():
+        validation.report_graph.serialize(release.report / f"quarantine-{article_id}.ttl", format="turtle")

@@ -1,0 +1,269 @@
+"""Query evaluation in worker processes that can be killed.
+
+pyoxigraph has no query timeout or cancellation in Python (oxigraph#1926), so the
+only way to really stop a runaway query is to run it in a process of its own and
+kill that process. Each worker opens the store read-only once and then answers
+jobs over a pipe; the pool hands a job to an idle worker, waits up to the time
+limit, and on expiry kills the worker and starts a fresh one in the background.
+A query that runs longer than a second is reniced so that it yields the CPU to the
+short queries beside it, and its worker is replaced once it finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import queue
+import resource
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from pipeline.sparql_formats import Choice
+from pipeline.sparql_guard import CheckedQuery, Form, Refused, check_query
+from pipeline.vocab import PREFIXES
+
+log = logging.getLogger(__name__)
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                    "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+_PREFIXES = {name: str(ns) for name, ns in PREFIXES.items()}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to evaluate, with its dataset and the formats the client accepts.
+
+    `default_graphs` / `named_graphs` are None when the request did not name them
+    (the protocol's default-graph-uri / named-graph-uri); given, they override
+    the query's own FROM / FROM NAMED.
+    """
+
+    query: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    formats: Choice
+    row_cap: int
+    base_iri: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A worker's answer: a response body, or a refusal with its status and message."""
+
+    status: int
+    body: bytes
+    media_type: str = "text/plain; charset=utf-8"
+    format_name: str = ""
+    truncated_at: int | None = None  # the row cap, when it cut the results short
+
+
+class Overloaded(RuntimeError):
+    """No worker became free in time."""
+
+
+class TimedOut(RuntimeError):
+    """The query ran past the time limit; its worker was killed."""
+
+
+class WorkerLost(RuntimeError):
+    """The worker died while evaluating (e.g. it hit its memory limit)."""
+
+
+def _term_json(term) -> dict:
+    """A term in the SPARQL 1.1 Query Results JSON format (with the RDF-star triple extension)."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                        "predicate": _term_json(term.predicate),
+                                        "object": _term_json(term.object)}}
+
+
+def _solutions(result: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, int | None]:
+    """Serialise at most `cap` solutions.
+
+    pyoxigraph serialises a whole result iterator or nothing, so the capped rows
+    are written as SPARQL JSON here and pyoxigraph converts that to the other formats.
+    """
+    names = [var.value for var in result.variables]
+    rows = list(islice(result, cap + 1))
+    truncated = cap if len(rows) > cap else None
+    bindings = [{name: _term_json(row[name]) for name in names if row[name] is not None} for row in rows[:cap]]
+    body = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+    if fmt != "json":
+        body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(
+            format=_RESULTS_FORMATS[fmt])
+    return body, truncated
+
+
+def _dataset(job: Job, checked: CheckedQuery) -> dict:
+    """The query() arguments that select the dataset: protocol first, then FROM, else the union."""
+    if job.default_graphs is not None or job.named_graphs is not None:
+        default, named = job.default_graphs or (), job.named_graphs or ()
+    elif checked.from_graphs or checked.from_named_graphs:
+        default, named = checked.from_graphs, checked.from_named_graphs
+    else:
+        return {"use_default_graph_as_union": True}
+    return {"default_graph": [ox.NamedNode(iri) for iri in default],
+            "named_graphs": [ox.NamedNode(iri) for iri in named]}
+
+
+def evaluate(store: ox.Store, check, job: Job) -> Outcome:
+    """Check, evaluate and serialise one query. `check(text, base)` is the (cached) guard."""
+    try:
+        checked = check(job.query, job.base_iri)
+        dataset = _dataset(job, checked)
+        result = store.query(job.query, base_iri=job.base_iri, **dataset)
+    except Refused as exc:
+        return Outcome(400, str(exc).encode())
+    except (SyntaxError, ValueError) as exc:  # pyoxigraph's parser, or a graph IRI that is not an IRI
+        return Outcome(400, f"Query rejected: {exc}".encode())
+    fmt = job.formats.for_form(checked.form)
+    truncated = None
+    if checked.form is Form.BOOLEAN:
+        body = result.serialize(format=_RESULTS_FORMATS[fmt.name])
+    elif checked.form is Form.SOLUTIONS:
+        body, truncated = _solutions(result, fmt.name, job.row_cap)
+    else:
+        triples = list(islice(result, job.row_cap + 1))
+        truncated = job.row_cap if len(triples) > job.row_cap else None
+        body = ox.serialize(triples[: job.row_cap], format=_RDF_FORMATS[fmt.name], prefixes=_PREFIXES)
+    media_type = fmt.media_type + ("; charset=utf-8" if fmt.name in ("csv", "tsv", "turtle") else "")
+    return Outcome(200, body, media_type, fmt.name, truncated)
+
+
+def _worker_main(conn, store_path: str, memory_limit: int) -> None:
+    """A worker's life: open the store, say ready, answer jobs until the pipe closes."""
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
+    store = ox.Store.read_only(store_path)
+    stored = frozenset(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
+    check = lru_cache(maxsize=256)(lambda text, base: check_query(text, stored, base))
+    conn.send("ready")
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:  # the server went away
+            return
+        try:
+            outcome = evaluate(store, check, job)
+        except MemoryError:
+            outcome = Outcome(503, b"The query needed more memory than a query may use here.")
+        except OSError as exc:
+            outcome = Outcome(500, f"The store could not be read: {exc}".encode())
+        conn.send(outcome)
+
+
+class _Worker:
+    def __init__(self, store_path: Path, memory_limit: int):
+        ctx = multiprocessing.get_context("spawn")  # never fork the threaded server
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, str(store_path), memory_limit),
+                                   daemon=True, name="sparql-worker")
+        self.process.start()
+        child.close()
+        self.demoted = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self.conn.poll(timeout) and self.conn.recv() == "ready"
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class WorkerPool:
+    """A fixed number of query worker processes over one read-only store."""
+
+    def __init__(self, store_path: Path, size: int, memory_limit: int = 0, demote_after: float = 1.0):
+        self.store_path = store_path
+        self.size = size
+        self.memory_limit = memory_limit
+        self.demote_after = demote_after
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._started = False
+
+    def _spawn(self) -> None:
+        """Start one worker and make it available once it has opened the store."""
+        worker = _Worker(self.store_path, self.memory_limit)
+        with self._lock:
+            self._all.add(worker)
+        if worker.wait_ready(60):
+            self._idle.put(worker)
+        else:
+            log.error("a SPARQL worker failed to open the store %s", self.store_path)
+            self._retire(worker)
+
+    def _respawn_later(self) -> None:
+        threading.Thread(target=self._spawn, daemon=True, name="sparql-respawn").start()
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        for _ in range(self.size):
+            self._respawn_later()
+
+    def run(self, job: Job, time_limit: float, wait_limit: float) -> Outcome:
+        """Evaluate `job` on a free worker within `time_limit` seconds."""
+        self.start()
+        try:
+            worker = self._idle.get(timeout=wait_limit)
+        except queue.Empty:
+            raise Overloaded() from None
+        started = time.monotonic()
+        try:
+            worker.conn.send(job)
+            ready = worker.conn.poll(min(self.demote_after, time_limit))
+            if not ready and time_limit > self.demote_after:
+                os.setpriority(os.PRIO_PROCESS, worker.process.pid, 19)
+                worker.demoted = True
+                ready = worker.conn.poll(time_limit - (time.monotonic() - started))
+            if not ready:
+                raise TimedOut()
+            outcome = worker.conn.recv()
+        except (TimedOut, EOFError, OSError) as exc:
+            self._retire(worker)
+            self._respawn_later()
+            raise exc if isinstance(exc, TimedOut) else WorkerLost() from exc
+        if worker.demoted:  # a reniced process cannot be given its priority back unprivileged
+            self._retire(worker)
+            self._respawn_later()
+        else:
+            self._idle.put(worker)
+        return outcome
+
+    def close(self) -> None:
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.kill()

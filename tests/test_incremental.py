@@ -1,0 +1,74 @@
+"""Incremental and distributed builds give exactly what a clean serial build gives."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import cloudpickle
+import pyoxigraph
+import pytest
+
+from conftest import SEEDS, run_newsgraph
+from pipeline.ingest import ingest
+from pipeline.parallel import extract_corpus
+from pipeline.publication import current
+
+
+def canonical_quads(out) -> list[str]:
+    """Every quad of the publication's store, as sorted N-Quads lines (no blank nodes)."""
+    store = pyoxigraph.Store.read_only(str(current(out).store))
+    data = store.dump(format=pyoxigraph.RdfFormat.N_QUADS).decode("utf-8")
+    return sorted(line for line in data.splitlines() if line)
+
+
+def build(*args) -> str:
+    result = run_newsgraph("build", *map(str, args))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_rebuild_redoes_only_changed_articles_and_equals_a_clean_build(tmp_path, copy_of_seeds):
+    out = tmp_path / "incremental"
+    assert "(0 unchanged since the last build)" in build(copy_of_seeds, "--out", out)
+
+    changed = copy_of_seeds / "002_c11a39ef1e7a73a7.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nRebels captured the town of Rastan.\n",
+                       encoding="utf-8")
+    (copy_of_seeds / "003_241a784381566099.txt").unlink()
+    shutil.copy(SEEDS / "003_241a784381566099.txt", copy_of_seeds / "005_new_article.txt")
+    stdout = build(copy_of_seeds, "--out", out)
+    assert "built 5 articles (3 unchanged since the last build)" in stdout
+
+    clean = tmp_path / "clean"
+    build(copy_of_seeds, "--out", clean)
+    incremental_quads = canonical_quads(out)
+    assert incremental_quads == canonical_quads(clean)
+    assert not any("003_241a784381566099" in quad for quad in incremental_quads)  # removed article is gone
+    assert any("005_new_article" in quad for quad in incremental_quads)
+
+
+def test_local_dask_cluster_gives_the_serial_publication(tmp_path, built_seeds):
+    out = tmp_path / "dask"
+    build(SEEDS, "--out", out, "--workers", "2")
+    assert canonical_quads(out) == canonical_quads(built_seeds)
+
+
+def fails_on_one_article(article, nlp):
+    """An extractor that breaks on one article, to show a bad article fails alone."""
+    from pipeline.extract import extract
+
+    if article.id.startswith("002"):
+        raise ValueError("cannot read this one")
+    return extract(article, nlp)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_failing_article_fails_alone(workers):
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # so Dask workers can run it
+    articles = ingest([SEEDS]).articles
+    result = extract_corpus(articles, workers=workers, extractor=fails_on_one_article)
+    assert [x.article.id[:3] for x in result.extractions] == ["000", "001", "003", "004"]
+    [failure] = result.failures
+    assert failure.path.endswith("002_c11a39ef1e7a73a7.txt")
+    assert failure.problem == "extraction failed: ValueError: cannot read this one"

@@ -1,0 +1,215 @@
+"""The static site written by publish() from the sample store: pages, RDF beside them, dumps."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from pipeline.publish import publish
+from test_site_sample import BASE, EVENT_MENTIONS, sample_store
+
+
+class Page(HTMLParser):
+    """What the tests look at in a page: links, ids, embedded JSON-LD, alternates, text."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.alternates: dict[str, str] = {}
+        self.scripts: list[tuple[dict, str]] = []
+        self.marks: list[str] = []
+        self.classes: list[str] = []
+        self.text_parts: list[str] = []
+        self._script: dict | None = None
+        self._mark = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        self.classes += (attrs.get("class") or "").split()
+        if tag == "a" and "href" in attrs:
+            self.links.append(attrs["href"])
+        if tag == "link" and attrs.get("rel") == "alternate":
+            self.alternates[attrs["type"]] = attrs["href"]
+        if tag == "script":
+            self._script = attrs
+            self.scripts.append((attrs, ""))
+        if tag == "mark":
+            self._mark += 1
+            self.marks.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._script = None
+        if tag == "mark":
+            self._mark -= 1
+
+    def handle_data(self, data):
+        if self._script is not None:
+            attrs, body = self.scripts[-1]
+            self.scripts[-1] = (attrs, body + data)
+            return
+        if self._mark:
+            self.marks[-1] += data
+        self.text_parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\s+", " ", "".join(self.text_parts))
+
+    def jsonld(self) -> list:
+        bodies = [body for attrs, body in self.scripts if attrs.get("type") == "application/ld+json"]
+        assert len(bodies) == 1
+        return json.loads(bodies[0])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> tuple[Path, object]:
+    site_dir = tmp_path_factory.mktemp("site")
+    summary = publish(sample_store(), site_dir, BASE, report_html="<!DOCTYPE html><title>r</title><p>ok</p>")
+    return site_dir, summary
+
+
+def page(site_dir: Path, path: str) -> Page:
+    return Page((site_dir / path).read_text(encoding="utf-8"))
+
+
+def test_summary_counts_what_was_written(site):
+    site_dir, summary = site
+    written = sorted(p for p in site_dir.rglob("*.html"))
+    assert summary.pages == len(written) - 1  # report.html is the build's own page
+    assert summary.documents == len(list(site_dir.rglob("*.ttl"))) - 3  # minus the dump, VoID and DCAT
+    assert [d.file for d in summary.dumps] == ["newsgraph.ttl", "newsgraph.nt.gz", "newsgraph.trig", "newsgraph.jsonld"]
+    for dump in summary.dumps:
+        assert (site_dir / "downloads" / dump.file).stat().st_size == dump.size > 0
+
+
+def test_page_paths_mirror_the_iris(site):
+    site_dir, _ = site
+    for key in ("place/homs", "actor/hayat-tahrir-al-sham", "event/2024-12-06-withdraw-homs", "article/000-reuters"):
+        for suffix in (".html", ".ttl", ".jsonld"):
+            assert (site_dir / "id" / (key + suffix)).is_file(), key + suffix
+
+
+def test_home_shows_counts_range_latest_events_search_and_links(site):
+    site_dir, _ = site
+    home = page(site_dir, "index.html")
+    assert "3 articles" in home.text and "5 events" in home.text
+    assert "from 2024-12-05 to 2024-12-07" in home.text
+    assert "id/event/2024-12-07-enter-homs.html" in home.links
+    assert "q" in home.ids  # the search box
+    assert f"{BASE}sparql" in home.links and "downloads/index.html" in home.links
+    assert "report.html" in home.links
+
+
+def test_place_page_shows_authority_coordinates_timeline_and_disagreement(site):
+    site_dir, _ = site
+    homs = page(site_dir, "id/place/homs.html")
+    assert "https://sws.geonames.org/169577/" in homs.links
+    assert "34.72682, 36.72339" in homs.text
+    assert "Hims" in homs.text
+    # Two events at Homs, newest day first, each linked with type, actor and evidence.
+    text = homs.text
+    assert text.index("2024-12-07") < text.index("2024-12-06")
+    assert "../../id/event/2024-12-06-withdraw-homs.html" in homs.links
+    assert "../../id/actor/syrian-government-forces.html" in homs.links
+    # The claim (SOHR) and the denial (the army) of the withdrawal sit side by side.
+    assert "accounts" in homs.classes
+    assert {"badge-claimed", "badge-denied"} <= set(homs.classes)
+    assert "Government forces have withdrawn from Homs" in homs.marks
+    assert "government forces had withdrawn from Homs" in homs.marks
+    assert "../../id/actor/syrian-observatory-for-human-rights.html" in homs.links
+    # Inverse links with counts: three mentions refer to Homs.
+    assert "is refersTo of 3" in homs.text
+
+
+def test_event_page_lists_every_mention_across_articles(site):
+    site_dir, _ = site
+    event = page(site_dir, "id/event/2024-12-06-withdraw-homs.html")
+    anchors = [link for link in event.links if link.startswith("../../id/article/")]
+    expected = [m for m in EVENT_MENTIONS if m[1] == "2024-12-06-withdraw-homs"]
+    assert len(event.marks) == len(expected) == 2
+    assert {a.split("#")[0] for a in anchors} == {"../../id/article/000-reuters.html", "../../id/article/001-sana.html"}
+    # Every evidence link lands on the highlighted mention in its article.
+    for link in anchors:
+        path, fragment = link.removeprefix("../../").split("#")
+        assert fragment in page(site_dir, path).ids
+    assert "day precision" in event.text
+    assert "../../event-type/Withdraw.html" in event.links
+
+
+def test_planned_and_probable_events_are_marked(site):
+    site_dir, _ = site
+    assert "badge-planned" in page(site_dir, "id/event/2024-12-send-weapons-syria.html").classes
+    assert "badge-probable" in page(site_dir, "id/event/2024-12-05-attack-hama.html").classes
+
+
+def test_article_page_highlights_and_links_every_mention(site):
+    site_dir, _ = site
+    article = page(site_dir, "id/article/000-reuters.html")
+    mentions = [m for m in EVENT_MENTIONS if m[0] == "000-reuters"]
+    for _, key, *_ in mentions:
+        assert f"../../id/event/{key}.html" in article.links
+    assert "../../id/place/rastan.html" in article.links
+    assert {"m-event", "m-entity"} <= set(article.classes)
+    # The text is there whole, in order.
+    assert "Iran will send weapons to Syria, an Iranian official said." in article.text
+
+
+def test_event_type_page_shows_mappings_and_events(site):
+    site_dir, _ = site
+    take = page(site_dir, "event-type/TakeControl.html")
+    assert "https://w3id.org/newsgraph/plover/SEIZE" in take.links
+    assert "https://w3id.org/newsgraph/acled/NonStateActorOvertakesTerritory" in take.links
+    assert "../id/event/2024-12-06-takecontrol-rastan.html" in take.links
+    assert "../id/event/2024-12-07-enter-homs.html" in take.links
+
+
+def test_rdf_beside_each_page_matches_embedded_jsonld(site):
+    site_dir, _ = site
+    for key in ("place/homs", "event/2024-12-06-withdraw-homs", "article/002-hostile"):
+        html = page(site_dir, f"id/{key}.html")
+        name = key.split("/")[1]
+        assert html.alternates == {"text/turtle": f"{name}.ttl", "application/ld+json": f"{name}.jsonld"}
+        turtle = rdflib.Graph().parse(site_dir / "id" / f"{key}.ttl", format="turtle")
+        beside = rdflib.Graph().parse(site_dir / "id" / f"{key}.jsonld", format="json-ld")
+        embedded = rdflib.Graph().parse(data=json.dumps(html.jsonld()), format="json-ld")
+        subject = rdflib.URIRef(f"{BASE}id/{key}")
+        assert (subject, None, None) in turtle
+        assert isomorphic(turtle, beside)
+        assert isomorphic(turtle, embedded)
+
+
+def test_event_document_includes_its_participations(site):
+    site_dir, _ = site
+    graph = rdflib.Graph().parse(site_dir / "id/event/2024-12-06-withdraw-homs.ttl", format="turtle")
+    ng = rdflib.Namespace("https://w3id.org/newsgraph/ns#")
+    parts = list(graph.objects(rdflib.URIRef(f"{BASE}id/event/2024-12-06-withdraw-homs"), ng.hasParticipation))
+    assert len(parts) == 1
+    assert (parts[0], ng.role, ng.AgentRole) in graph
+
+
+def test_turtle_dump_holds_the_union_of_all_graphs(site):
+    site_dir, summary = site
+    store = sample_store()
+    union = {(q.subject, q.predicate, q.object) for q in store}
+    dump = rdflib.Graph().parse(site_dir / "downloads/newsgraph.ttl", format="turtle")
+    assert len(dump) == len(union) == summary.dumps[0].statements
+
+
+def test_index_pages_list_everything(site):
+    site_dir, _ = site
+    assert len([link for link in page(site_dir, "events.html").links if link.startswith("id/event/")]) == 5
+    assert "id/actor/hayat-tahrir-al-sham.html" in page(site_dir, "actors.html").links
+    assert "id/place/homs.html" in page(site_dir, "places.html").links
+    assert "id/article/002-hostile.html" in page(site_dir, "articles.html").links
+    assert "event-type/Attack.html" in page(site_dir, "event-types.html").links
