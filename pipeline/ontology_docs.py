@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from rdflib import BNode, Graph, URIRef
-from rdflib.collection import Collection
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from pipeline.reason import ontology_graph
@@ -114,17 +113,11 @@ def _curie(iri: URIRef) -> str:
         return str(iri)
 
 
-def _link(graph: Graph, node) -> Link:
-    """A term, a literal, or an anonymous class (a union or enumeration) as one link."""
+def _link(node) -> Link:
+    """A term (linked to its anchor here or to its IRI) or a literal such as a note."""
     if isinstance(node, URIRef):
         anchor = _anchor(node)
         return Link(_curie(node), f"#{anchor}" if anchor else str(node))
-    if isinstance(node, BNode):
-        for operator, word in ((OWL.unionOf, " or "), (OWL.oneOf, ", ")):
-            members = graph.value(node, operator)
-            if members is not None:
-                return Link(word.join(_link(graph, m).text for m in Collection(graph, members)), None)
-        return Link("(an anonymous class)", None)
     return Link(str(node), None, term=False)
 
 
@@ -132,7 +125,7 @@ def _term(graph: Graph, iri: URIRef, relations, lookup, depth: int = 0) -> Term:
     rows = []
     for heading, predicate, inverted in relations:
         values = graph.subjects(predicate, iri) if inverted else graph.objects(iri, predicate)
-        links = sorted({_link(graph, v) for v in values if v != iri and v not in (OWL.NamedIndividual,)},
+        links = sorted({_link(v) for v in values if v != iri and v not in (OWL.NamedIndividual,)},
                        key=lambda link: link.text)
         if links:
             rows.append((heading, tuple(links)))
