@@ -11,6 +11,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
 
 from pipeline.reason import check_consistency, hierarchy_of, materialise
+from pipeline import publication
+from pipeline.store import write_store
 from pipeline.validate import check_command
 from pipeline.vocab import NG, NIF, SCHEMA, SEM, Minter
 
@@ -118,12 +120,11 @@ def test_unsatisfiable_class_is_reported():
 
 
 def _store(out_dir: Path, graphs: dict[URIRef, Graph]) -> None:
-    store = pyoxigraph.Store(str(out_dir / "store"))
-    for name, graph in graphs.items():
-        store.load(graph.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES,
-                   to_graph=pyoxigraph.NamedNode(str(name)))
-    store.flush()
-    del store
+    """Publish `graphs` into OUT the way a build does: a release with its store, made current."""
+    release = publication.stage(out_dir)
+    store = write_store(release.store, graphs.items())
+    del store  # closed before it is read
+    publication.promote(out_dir, release)
 
 
 def test_check_command_without_a_build(tmp_path):

@@ -9,12 +9,13 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pyoxigraph
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
+from pipeline import publication
+from pipeline.store import write_store
 from pipeline.validate import (
     Validation,
     article_validation_graph,
@@ -127,12 +128,11 @@ def test_article_validation_graph_follows_references(sample):
 
 
 def _publish(out_dir: Path, graphs: dict[URIRef, Graph]) -> None:
-    store = pyoxigraph.Store(str(out_dir / "store"))
-    for name, graph in graphs.items():
-        store.load(graph.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES,
-                   to_graph=pyoxigraph.NamedNode(str(name)))
-    store.flush()
-    del store
+    """Publish `graphs` into OUT the way a build does: a release with its store, made current."""
+    release = publication.stage(out_dir)
+    store = write_store(release.store, graphs.items())
+    del store  # closed before it is read
+    publication.promote(out_dir, release)
 
 
 @pytest.fixture(scope="module")
@@ -177,4 +177,4 @@ def test_validate_command_passes_a_clean_publication(tmp_path, sample):
 def test_validate_command_without_a_build(tmp_path):
     result = CliRunner().invoke(validate_command, ["--out", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
-    assert "no built publication here" in result.output
+    assert "no publication in" in result.output
