@@ -14,13 +14,14 @@ factuality come from extract_attribution, time from extract_time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from .extract_attribution import chain, paragraph_sources, quotation_sources, read
 from .extract_entities import Hit, context_countries, find_entities
 from .extract_lexicon import Lexicon, fold, load_lexicon
-from .extract_time import resolve
-from .model import (Article, ArticleExtraction, EntityMention, EntityRef, EventMention, Participant, Span,
+from .extract_time import reference_date, resolve
+from .model import (Article, ArticleExtraction, DateOrigin, EntityMention, EntityRef, EventMention, Participant, Span,
                     TimeValue, Precision)
 from .vocab import slug
 
@@ -64,6 +65,8 @@ class _Context:
     paragraphs: dict
     named_at: dict  # entity key -> the token that last named it (for evidence spans)
     countries: tuple[str, ...]  # the countries the article names, most named first
+    today: date | None = None  # the day the article speaks from (see extract_time.reference_date)
+    inferred: bool = False  # the article's date was inferred, not read
 
 
 def read_doc(article: Article, doc) -> ArticleExtraction:
@@ -74,6 +77,8 @@ def read_doc(article: Article, doc) -> ArticleExtraction:
     hit_at = {i: h for h in hits for i in range(h.start, h.end)}
     ctx = _Context(article, doc, lex, hits, hit_at, quotation_sources(doc, lex.cues), paragraph_sources(doc, lex.cues),
                    {}, countries)
+    ctx.inferred = article.date_origin == DateOrigin.INFERRED
+    ctx.today = reference_date([e.text for e in doc.ents if e.label_ in ("DATE", "TIME")], article.date, ctx.inferred)
     entities = tuple(EntityMention(h.actor or h.place, _span(doc, h.start, h.end), h.confidence) for h in hits)
     events: list[EventMention] = []
     seen: set[tuple[int, int]] = set()
@@ -812,13 +817,13 @@ def _time(token, ctx: _Context, reading) -> TimeValue | None:
         if root.dep_ in ("npadvmod", "tmod", "nmod"):
             heads.add(root.head.i)
         if heads & governors:
-            value = resolve(ent.text, ctx.article.date)
+            value = resolve(ent.text, ctx.today, ctx.inferred)
             if value:
                 return value
     if reading.factuality.tense == "future" or reading.factuality.certainty == "possible":
         return None
-    if ctx.article.date:
-        return TimeValue(ctx.article.date.isoformat(), Precision.DAY, False)
+    if ctx.today:
+        return TimeValue(ctx.today.isoformat(), Precision.DAY, False)
     return None
 
 

@@ -14,12 +14,13 @@ events must share their place (or, both unplaced, their agent and day).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .extract_lexicon import Lexicon, load_lexicon
-from .model import ArticleExtraction, Corpus, EntityRecord, EntityRef, Event, EventMention, Participant, TimeValue
+from .model import ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRef, Event, EventMention, Participant, TimeValue
 from .vocab import slug
 
 MAX_DAYS_APART = 2
@@ -50,9 +51,11 @@ class _Cluster:
 def link(extractions: Sequence[ArticleExtraction]) -> Corpus:
     lex = load_lexicon()
     extractions = list(extractions)
-    corpus = Corpus(extractions={x.article.id: x for x in extractions})
-    corpus.entities = _records(extractions, lex)
-    corpus.events = _events(_clusters(extractions, lex, corpus.entities), corpus.entities)
+    records = _records(extractions, lex)
+    extractions = _redated(extractions, _clusters(extractions, lex, records))
+    corpus = Corpus(extractions={x.article.id: x for x in extractions}, entities=records)
+    corpus.events = _events(_clusters(extractions, lex, records), records,
+                            {x.article.id: x.article.date for x in extractions})
     return corpus
 
 
@@ -167,13 +170,49 @@ def _close(x: TimeValue, y: TimeValue) -> bool:
     return x.value[:n] == y.value[:n]
 
 
-def _events(clusters: list[_Cluster], records) -> list[Event]:
+def _is_default(time: TimeValue | None, article_date: date | None) -> bool:
+    """An undated mention dated to its article (extract marks such times not stated)."""
+    if time is None or time.stated or time.precision.value != "day" or article_date is None:
+        return False
+    return 0 <= (date.fromisoformat(time.value) - article_date).days <= MAX_DAYS_APART + 1
+
+
+def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> list[ArticleExtraction]:
+    """An article whose date was inferred from the latest date it mentions may be later than that:
+    when what it reports as current news is dated later by the sibling articles reporting the same
+    events, it takes their (median) day, at most a few days on; marked inferred, as before."""
+    by_id = {x.article.id: x for x in extractions}
+    out = []
+    for x in extractions:
+        article = x.article
+        if article.date_origin != DateOrigin.INFERRED or article.date is None:
+            out.append(x)
+            continue
+        votes = sorted(date.fromisoformat(m.time.value) for c in clusters
+                       if any(a == article.id and _is_default(m.time, article.date) for a, _, m in c.mentions)
+                       for a, _, m in c.mentions
+                       if a != article.id and _is_default(m.time, by_id[a].article.date))
+        later = votes[len(votes) // 2] if votes else article.date
+        shift = (later - article.date).days
+        if not 0 < shift <= MAX_DAYS_APART:
+            out.append(x)
+            continue
+        moved = replace(article, date=later)
+        events = tuple(replace(m, time=TimeValue(later.isoformat(), m.time.precision, False))
+                       if _is_default(m.time, article.date) and m.time.value == article.date.isoformat() else m
+                       for m in x.events)
+        out.append(replace(x, article=moved, events=events))
+    return out
+
+
+def _events(clusters: list[_Cluster], records, article_dates: dict) -> list[Event]:
     events: list[Event] = []
     used: dict[str, int] = {}
     for cluster in sorted(clusters, key=lambda c: (c.mentions[0][0], c.mentions[0][1])):
         place = _most_common([m.place for _, _, m in cluster.mentions if m.place])
         participants = tuple(dict.fromkeys(p for _, _, m in cluster.mentions for p in m.participants))
-        time = _best_time(cluster.times)
+        time = _best_time([(m.time, _is_default(m.time, article_dates.get(a))) for a, _, m in cluster.mentions
+                           if m.time])
         where = (records[place.key].label if place and place.key in records else
                  next((p.entity.label for p in participants if p.role == "agent"), "unplaced"))
         key = f"{time.value if time else 'undated'}-{cluster.event_type.lower()}-{slug(where)}"
@@ -203,11 +242,15 @@ def _most_common(refs: list[EntityRef]) -> EntityRef | None:
     return next(r for r in refs if r.key == best)
 
 
-def _best_time(times: list[TimeValue]) -> TimeValue | None:
-    """The earliest of the most precise stated times; an inferred time only when none is stated."""
+def _best_time(times: list[tuple[TimeValue, bool]]) -> TimeValue | None:
+    """The earliest of the most precise times read in the text; else the day most of the articles
+    reporting it as current news are dated (ties: the earliest)."""
+    read = [t for t, default in times if not default]
+    if read:
+        rank = {"day": 0, "month": 1, "year": 2}
+        best_rank = min(rank[t.precision.value] for t in read)
+        return min((t for t in read if rank[t.precision.value] == best_rank), key=lambda t: t.value)
     if not times:
         return None
-    pool = [t for t in times if t.stated] or times
-    rank = {"day": 0, "month": 1, "year": 2}
-    best_rank = min(rank[t.precision.value] for t in pool)
-    return min((t for t in pool if rank[t.precision.value] == best_rank), key=lambda t: t.value)
+    counts = Counter(t.value for t, _ in times)
+    return min((t for t, _ in times), key=lambda t: (-counts[t.value], t.value))
