@@ -188,6 +188,12 @@ def _entity(token, ctx: _Context, want: str, depth: int) -> EntityRef | None:
             if h and h.start <= token.i < h.end:
                 hit = h
                 break
+    if want == "place":
+        for child in token.children:
+            inner = ctx.hit_at.get(child.i) if child.dep_ in ("nmod", "compound") else None
+            record = ctx.lex.records.get(inner.place.key) if inner and inner.place else None
+            if record and record.kind == "Facility":
+                return inner.place
     if hit is None:
         for child in token.children:
             if child.dep_ in ("compound", "amod", "poss", "nmod") and child.i in ctx.hit_at:
@@ -223,7 +229,7 @@ def _entity(token, ctx: _Context, want: str, depth: int) -> EntityRef | None:
         found = _media_antecedent(token, ctx)
         if found:
             return found
-    if want == "place" and lemma == "capital":
+    if want == "place" and lemma == "capital" and not any(c.dep_ in ("amod", "nummod") for c in token.children):
         return _capital(token, ctx)
     if want == "actor" and token.pos_ in ("NOUN", "PROPN") and _is_source_noun(token, ctx):
         label = ctx.doc[token.left_edge.i:token.right_edge.i + 1].text
@@ -287,6 +293,10 @@ def _compass(token, ctx) -> EntityRef | None:
                                                                   if child.lower_ in f), None)):
                 direction, mod = d, child
         if direction is None or mod is None:
+            return None
+        hit = ctx.hit_at.get(token.i)
+        record = ctx.lex.records.get(hit.place.key) if hit and hit.place else None
+        if not record or record.kind != "Country":
             return None
     country = None
     hit = ctx.hit_at.get(token.i)
@@ -479,6 +489,8 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
             type_ = "TakeControl"
         if lemma in ("approach", "reach", "surround", "encircle", "enter"):
             add_places(objects)
+            if objects and not places and type_ == "Advance":
+                return []
         add_places(list(_children(token, (), ("towards", "toward", "to", "on", "into", "at", "near", "within", "for",
                                               "in"))))
         for prep in _children(token, (), ("to", "within")):
@@ -673,12 +685,19 @@ def _fallback_places(token, agent_tok, ctx, type_) -> list[EntityRef]:
                 return refs[:1]
         if node is token:
             continue
-        for child in node.children:
-            if child.i in inside or child.dep_ != "prep" or child.lower_ not in ("in", "at", "near", "over", "around", "inside"):
-                continue
-            for pobj in child.children:
-                if pobj.dep_ == "pobj":
-                    refs = [r for r in _entities(pobj, ctx, "place") if _placeish(r, ctx)]
+        branches = [node] + [c for c in node.children if c.dep_ in ("xcomp", "advcl") and c.i not in inside]
+        for branch in branches:
+            for child in branch.children:
+                if child.i in inside:
+                    continue
+                if child.dep_ == "dobj" and branch.pos_ == "VERB":
+                    phrases = [child]
+                elif child.dep_ == "prep" and child.lower_ in ("in", "at", "near", "over", "around", "inside"):
+                    phrases = [p for p in child.children if p.dep_ == "pobj"]
+                else:
+                    continue
+                for phrase in phrases:
+                    refs = _entities(phrase, ctx, "place")
                     if refs:
                         return refs[:1]
     if agent_tok is not None and type_ in ("Displacement", "PropertyDestruction"):
@@ -689,17 +708,13 @@ def _fallback_places(token, agent_tok, ctx, type_) -> list[EntityRef]:
     return []
 
 
-def _placeish(ref: EntityRef, ctx) -> bool:
-    """Countries count as places only when named as one ("in Syria"), which the caller checks."""
-    return True
-
-
 def _subject(verb, ctx):
     """The subject of a verb, borrowed from the verb it depends on when it has none of its own
     (coordination, "managed to take", "prepare to storm", "after capturing")."""
     node = verb
     for _ in range(5):
-        for child in node.children:
+        speaker = node is not verb and node.lemma_.lower() in ctx.lex.cues["reporting_verbs"]
+        for child in node.children if not speaker else ():
             if (child.dep_ in ("nsubj", "csubj") or child.dep_ == "nsubjpass" and node is not verb) \
                     and child.lower_ not in ("there",):
                 if child.lower_ == "which" and node.dep_ == "relcl":
@@ -707,7 +722,7 @@ def _subject(verb, ctx):
                 return child
             if child.dep_ == "agent" and node is not verb:
                 return next((p for p in child.children if p.dep_ == "pobj"), None)
-        if node.dep_ == "acomp":
+        if node.dep_ == "acomp" or speaker and node.dep_ in ("advcl", "parataxis", "conj"):
             node = node.head
             continue
         if node.dep_ in ("conj", "xcomp", "advcl", "pcomp", "ccomp") and node.head is not node:

@@ -24,6 +24,7 @@ from .model import ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRe
 from .vocab import slug
 
 MAX_DAYS_APART = 2
+ONGOING = {"Advance", "ArmedClash"}  # reported day after day: they do not date a report
 
 
 @dataclass
@@ -179,8 +180,9 @@ def _is_default(time: TimeValue | None, article_date: date | None) -> bool:
 
 def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> list[ArticleExtraction]:
     """An article whose date was inferred from the latest date it mentions may be later than that:
-    when what it reports as current news is dated later by the sibling articles reporting the same
-    events, it takes their (median) day, at most a few days on; marked inferred, as before."""
+    when the point events (a capture, a withdrawal at a place) it reports as current news are dated
+    later by the sibling articles reporting them, it takes their day, at most a few days on; still
+    marked inferred."""
     by_id = {x.article.id: x for x in extractions}
     out = []
     for x in extractions:
@@ -189,10 +191,11 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
             out.append(x)
             continue
         votes = sorted(date.fromisoformat(m.time.value) for c in clusters
-                       if any(a == article.id and _is_default(m.time, article.date) for a, _, m in c.mentions)
+                       if c.event_type not in ONGOING and c.places
+                       and any(a == article.id and _is_default(m.time, article.date) for a, _, m in c.mentions)
                        for a, _, m in c.mentions
                        if a != article.id and _is_default(m.time, by_id[a].article.date))
-        later = votes[len(votes) // 2] if votes else article.date
+        later = votes[(len(votes) - 1) // 2] if votes else article.date  # the lower median: no later than most say
         shift = (later - article.date).days
         if not 0 < shift <= MAX_DAYS_APART:
             out.append(x)
