@@ -572,6 +572,8 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         if not is_verb:
             agents += [a for p in agent_from_by for a in actors(p)]
             agents += [a for p in _children(token, ("poss",)) for a in actors(p)]
+        if type_ == "ArmedClash" and any(_kind(t, ctx) == "Civilians" for t in targets):
+            return []  # fighting is between armed actors; attacks on civilians are another event type
         if kinds:
             return [m for kind, inst in kinds for m in _build(token, kind, extra, ctx, agent_tok, agents, targets,
                                                               recipients, places, place_toks, inst)]
@@ -754,7 +756,9 @@ def _noun_agent(noun, ctx):
         if child.dep_ == "prep" and child.lower_ == "by":
             return next((p for p in child.children if p.dep_ == "pobj"), None)
     head = noun.head
-    if noun.dep_ in ("dobj", "attr") and head.pos_ in ("VERB", "AUX"):
+    if noun.dep_ == "attr":  # "It was the fiercest fighting": the subject is the event, not its actor
+        return None
+    if noun.dep_ == "dobj" and head.pos_ in ("VERB", "AUX"):
         return _subject(head, ctx)
     if noun.dep_ == "nsubjpass":
         for a in head.children:
@@ -766,6 +770,11 @@ def _noun_agent(noun, ctx):
         if child.dep_ in ("compound", "amod") and ctx.hit_at.get(child.i) and ctx.hit_at[child.i].actor:
             return child
     return None
+
+
+def _kind(ref: EntityRef, ctx) -> str | None:
+    record = ctx.lex.records.get(ref.key)
+    return record.kind if record else None
 
 
 def _inside(phrases, prep: str) -> list:
@@ -824,6 +833,10 @@ def _time(token, ctx: _Context, reading) -> TimeValue | None:
         if ent.label_ not in ("DATE", "TIME"):
             continue
         root = ent.root
+        if any(t.i in governors for t in ent):  # "since 2020, when forces seized ...": the clause hangs on the date
+            value = resolve(ent.text, ctx.today, ctx.inferred)
+            if value:
+                return value
         heads = {root.head.i}
         if root.head.dep_ == "prep":
             if root.head.lower_ in ("since", "until", "after", "before", "within", "for", "during"):

@@ -44,9 +44,9 @@ class _Cluster:
     def agents(self) -> set[str]:
         return {p.entity.key for _, _, m in self.mentions for p in m.participants if p.role == "agent"}
 
-    @property
-    def times(self) -> list[TimeValue]:
-        return [m.time for _, _, m in self.mentions if m.time]
+    def times(self, article_dates: dict) -> list[TimeValue]:
+        """The times read in the text (an undated mention's article date says nothing of the event)."""
+        return [m.time for a, _, m in self.mentions if m.time and not _is_default(m.time, article_dates.get(a))]
 
 
 def link(extractions: Sequence[ArticleExtraction]) -> Corpus:
@@ -102,19 +102,20 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
 # --- events ---------------------------------------------------------------------------
 
 def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
+    dates = {x.article.id: x.article.date for x in extractions}
     clusters: list[_Cluster] = []
     for extraction in extractions:
         local: list[_Cluster] = []
         for index, mention in enumerate(extraction.events):
             item = (extraction.article.id, index, mention)
-            home = next((c for c in local if _compatible(c, _single(item), records, same_article=True)), None)
+            home = next((c for c in local if _compatible(c, _single(item), records, dates, same_article=True)), None)
             if home is None:
                 home = _Cluster(mention.event_type)
                 local.append(home)
             home.mentions.append(item)
         for group in local:
             home = next((c for c in clusters if not (c.articles & group.articles)
-                         and _compatible(c, group, records, same_article=False)), None)
+                         and _compatible(c, group, records, dates, same_article=False)), None)
             if home is None:
                 clusters.append(group)
             else:
@@ -126,7 +127,7 @@ def _single(item) -> _Cluster:
     return _Cluster(item[2].event_type, [item])
 
 
-def _compatible(a: _Cluster, b: _Cluster, records, same_article: bool) -> bool:
+def _compatible(a: _Cluster, b: _Cluster, records, dates: dict, same_article: bool) -> bool:
     if a.event_type != b.event_type:
         return False
     if a.places and b.places:
@@ -137,7 +138,7 @@ def _compatible(a: _Cluster, b: _Cluster, records, same_article: bool) -> bool:
             return False
     if not _agents_agree(a.agents, b.agents, records):
         return False
-    return _times_agree(a.times, b.times)
+    return _times_agree(a.times(dates), b.times(dates))
 
 
 def _agents_agree(a: set[str], b: set[str], records) -> bool:
@@ -157,11 +158,9 @@ def _agents_agree(a: set[str], b: set[str], records) -> bool:
 
 
 def _times_agree(a: list[TimeValue], b: list[TimeValue]) -> bool:
-    stated_a = [t for t in a if t.stated] or a
-    stated_b = [t for t in b if t.stated] or b
-    if not stated_a or not stated_b:
+    if not a or not b:
         return True
-    return any(_close(x, y) for x in stated_a for y in stated_b)
+    return any(_close(x, y) for x in a for y in b)
 
 
 def _close(x: TimeValue, y: TimeValue) -> bool:
