@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from .extract_attribution import chain, paragraph_sources, quotation_sources, read
+from .extract_attribution import chain, continued_sources, paragraph_sources, quotation_sources, read
 from .extract_entities import Hit, context_countries, find_entities
 from .extract_lexicon import Lexicon, fold, load_lexicon
 from .extract_time import reference_date, resolve
@@ -63,6 +63,7 @@ class _Context:
     hit_at: dict[int, Hit]
     quotes: dict
     paragraphs: dict
+    continued: dict
     named_at: dict  # entity key -> the token that last named it (for evidence spans)
     countries: tuple[str, ...]  # the countries the article names, most named first
     today: date | None = None  # the day the article speaks from (see extract_time.reference_date)
@@ -76,7 +77,7 @@ def read_doc(article: Article, doc) -> ArticleExtraction:
     hits = find_entities(doc, lex, countries)
     hit_at = {i: h for h in hits for i in range(h.start, h.end)}
     ctx = _Context(article, doc, lex, hits, hit_at, quotation_sources(doc, lex.cues), paragraph_sources(doc, lex.cues),
-                   {}, countries)
+                   continued_sources(doc, lex.cues), {}, countries)
     ctx.inferred = article.date_origin == DateOrigin.INFERRED
     ctx.today = reference_date([e.text for e in doc.ents if e.label_ in ("DATE", "TIME")], article.date, ctx.inferred)
     entities = tuple(EntityMention(h.actor or h.place, _span(doc, h.start, h.end), h.confidence) for h in hits)
@@ -225,7 +226,8 @@ def _entity(token, ctx: _Context, want: str, depth: int) -> EntityRef | None:
             found = ctx.lex.place(f"{target.text} province")
             if found:
                 return EntityRef(found[0].record.key, f"{target.text} {token.text}")
-    if want == "actor" and lemma in ctx.lex.cues["media_nouns"] and any(c.lower_ in ("the", "this") for c in token.children):
+    if want == "actor" and lemma in ctx.lex.cues["media_nouns"] and any(c.lower_ in ("the", "this") for c in token.children) \
+            and not any(c.pos_ == "PROPN" for c in token.children):
         found = _media_antecedent(token, ctx)
         if found:
             return found
@@ -382,7 +384,10 @@ def _antecedent(token, ctx: _Context, want: str) -> EntityRef | None:
             record = ctx.lex.records.get(hit.actor.key) if hit and hit.actor else None
             if record and record.kind == "Person":
                 return hit.actor
-    for hit in reversed([h for h in ctx.hits if h.end <= token.i and token.i - h.end < 120]):
+    own_subject = {t.i for c in token.head.children if c.dep_ == "nsubj" for t in c.subtree} \
+        if token.dep_ in ("dobj", "pobj") else set()
+    for hit in reversed([h for h in ctx.hits if h.end <= token.i and token.i - h.end < 120
+                         and h.start not in own_subject]):
         ref = hit.actor if want == "actor" else hit.place
         if not ref:
             continue
@@ -477,6 +482,9 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
                 agents += [a for p in agent_from_by for a in actors(p)]
             add_places(objects)
             targets += [a for p in _children(token, (), ("from",)) for a in actors(p)]
+            targets += [a for o in objects for holder in _children(o, ("acl",))
+                        if holder.lemma_.lower() in ("control", "hold") for p in _children(holder, ("agent",))
+                        for b in p.children if b.dep_ == "pobj" for a in actors(b)]
             if frame in ("place-object", "state") and not places:
                 return []
         if any(_head_in(o, cues["edge_nouns"]) for o in objects):
@@ -586,6 +594,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         recipients += [a for p in _children(token, (), ("to",)) for a in actors(p)]
         recipients += [a for d in _children(token, ("dative",)) for p in [d, *_children(d, ("pobj",))]
                        for a in actors(p) if p.lower_ != "to"]
+        recipients += [a for o in objects for c in o.children if c.dep_ in ("nmod", "dative") for a in actors(c)]
         if lemma == "provide":
             recipients += [a for o in _children(token, ("dobj",)) if not _aid(o, cues) for a in actors(o)]
         add_places([p for p in _children(token, (), ("to", "into", "in"))])
@@ -631,7 +640,7 @@ def _build(token, type_, extra, ctx, agent_tok, agents, targets, recipients, pla
     if not places:
         places = _fallback_places(token, agent_tok, ctx, type_)
         place_toks = []
-    reading = read(token, ctx.lex.cues, ctx.quotes, ctx.paragraphs)
+    reading = read(token, ctx.lex.cues, ctx.quotes, ctx.paragraphs, ctx.continued)
     if reading.hypothetical:
         return []
     sources = []

@@ -176,6 +176,8 @@ def load_lexicon() -> Lexicon:
             for name in (row["label"], *record.aliases):
                 lex.actors.setdefault(fold(name), []).append(Entry(record))
                 lex.actors.setdefault(_singular(fold(name)), []).append(Entry(record))
+                if not fold(name).endswith("s"):  # "Russian air forces" for "Russian air force"
+                    lex.actors.setdefault(fold(name) + "s", []).append(Entry(record))
                 if name.isupper() and len(name) <= 4:
                     lex.acronyms.add(fold(name))
     with _data("gazetteer.csv").open(encoding="utf-8") as handle:
