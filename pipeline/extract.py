@@ -234,8 +234,7 @@ def _entity(token, ctx: _Context, want: str, depth: int) -> EntityRef | None:
     if want == "place" and lemma == "capital" and not any(c.dep_ in ("amod", "nummod") for c in token.children):
         return _capital(token, ctx)
     if want == "actor" and token.pos_ in ("NOUN", "PROPN") and _is_source_noun(token, ctx):
-        label = ctx.doc[token.left_edge.i:token.right_edge.i + 1].text
-        label = label.strip(" ,")
+        label = _phrase(token)
         return EntityRef(f"actor/{slug(_nodet(label))}", label)
     return None
 
@@ -268,6 +267,12 @@ def _forces_of(owner: EntityRef, ctx) -> EntityRef:
         key = ctx.lex.forces[record.country]
         return EntityRef(key, owner.label)
     return owner
+
+
+def _phrase(token) -> str:
+    """The words of a noun phrase, without the punctuation and spaces at its edges."""
+    words = [t for t in token.subtree if t.i == token.i or not (t.is_space or t.is_punct and t.i > token.i)]
+    return token.doc[words[0].i:words[-1].i + 1].text.strip(" ,.;:\n\"'“”") or token.text
 
 
 def _named_inside(token, ctx) -> bool:
@@ -495,6 +500,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         if lemma == "reach" and (any(_head_in(o, cues["center_nouns"]) for o in objects)
                                  or _relative_object_in(token, cues["center_nouns"])):
             type_ = "TakeControl"
+        add_places([p for p in _children(token, (), ("of",)) if p.lower_ == "which"])  # "the centre of which they reached"
         if lemma in ("approach", "reach", "surround", "encircle", "enter"):
             add_places(objects)
             if objects and not places and type_ == "Advance":
@@ -649,7 +655,7 @@ def _build(token, type_, extra, ctx, agent_tok, agents, targets, recipients, pla
             (ctx.hit_at[t.i].actor for t in src.subtree if t.i in ctx.hit_at and ctx.hit_at[t.i].actor
              and t.pos_ == "PROPN"), None)
         if ref is None and src.pos_ in ("NOUN", "PROPN"):
-            label = ctx.doc[src.left_edge.i:src.right_edge.i + 1].text.strip(" ,")
+            label = _phrase(src)
             ref = EntityRef(f"actor/{slug(_nodet(label))}", label)
         if ref and ref not in sources:
             sources.append(ref)

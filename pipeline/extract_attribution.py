@@ -230,7 +230,8 @@ def continued_sources(doc, cues: dict) -> dict[int, tuple]:
         root = before.root
         if root.lemma_.lower() not in cues["reporting_verbs"] or not any(c.dep_ == "ccomp" for c in root.children):
             continue
-        if "\n" in doc.text[before.end_char:sent.start_char] or sent.root.lemma_.lower() in cues["reporting_verbs"]:
+        between = doc.text[before.start_char:sent.start_char]
+        if "\n" in between[len(between.rstrip()):] or sent.root.lemma_.lower() in cues["reporting_verbs"]:
             continue
         speakers = _report_subjects(root)
         if speakers:

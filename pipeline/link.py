@@ -108,7 +108,8 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
         local: list[_Cluster] = []
         for index, mention in enumerate(extraction.events):
             item = (extraction.article.id, index, mention)
-            home = next((c for c in local if _compatible(c, _single(item), records, dates, same_article=True)), None)
+            home = next((c for c in reversed(local) if _compatible(c, _single(item), records, dates, same_article=True)),
+                        None)
             if home is None:
                 home = _Cluster(mention.event_type)
                 local.append(home)
@@ -136,6 +137,8 @@ def _compatible(a: _Cluster, b: _Cluster, records, dates: dict, same_article: bo
     elif not same_article:
         if a.places or b.places or not (a.agents & b.agents):
             return False
+    elif a.places and not b.places and b.times(dates) and not a.times(dates):
+        return False  # an unplaced mention with a date of its own is not the undated event before it
     if not _agents_agree(a.agents, b.agents, records):
         return False
     return _times_agree(a.times(dates), b.times(dates))
