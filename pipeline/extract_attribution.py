@@ -102,8 +102,9 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict, cont
             certainty = "probable"
         previous = node
     chain_top = previous
-    if trigger.lemma_.lower() in ("promise", "pledge", "vow"):
-        tense = "future"
+    if trigger.lemma_.lower() in ("promise", "pledge", "vow") or any(
+            c.dep_ == "amod" and c.lemma_.lower() in cues["future_governors"] for c in trigger.children):
+        tense = "future"  # "promised aid", "the planned offensive", "expected attacks"
     if not sources:
         sources.extend(_trailing_report(chain_top, cues))
     sentence = trigger.sent
