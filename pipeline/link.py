@@ -173,11 +173,9 @@ def _close(x: TimeValue, y: TimeValue) -> bool:
     return x.value[:n] == y.value[:n]
 
 
-def _is_default(time: TimeValue | None, article_date: date | None) -> bool:
-    """An undated mention dated to its article (extract marks such times not stated)."""
-    if time is None or time.stated or time.precision.value != "day" or article_date is None:
-        return False
-    return 0 <= (date.fromisoformat(time.value) - article_date).days <= MAX_DAYS_APART + 1
+def _is_default(time: TimeValue | None, article_date: date | None = None) -> bool:
+    """An undated mention dated to its article: it says nothing of when the event happened."""
+    return bool(time and time.from_article_date)
 
 
 def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> list[ArticleExtraction]:
@@ -203,8 +201,8 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
             out.append(x)
             continue
         moved = replace(article, date=later)
-        events = tuple(replace(m, time=TimeValue(later.isoformat(), m.time.precision, False))
-                       if _is_default(m.time, article.date) and m.time.value == article.date.isoformat() else m
+        events = tuple(replace(m, time=replace(m.time, value=later.isoformat()))
+                       if _is_default(m.time) and m.time.value == article.date.isoformat() else m
                        for m in x.events)
         out.append(replace(x, article=moved, events=events))
     return out
