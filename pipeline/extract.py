@@ -870,7 +870,8 @@ def _time(token, ctx: _Context, reading) -> TimeValue | None:
     for node in chain(token):  # a "since/after ..." clause is not dated by the verb it hangs on
         governors[node.i] = offset
         offset += _days_after(node)
-        if node.lower_ in _BOUNDARY_PREPS and node.dep_ in ("prep", "mark"):
+        if node.lower_ in _BOUNDARY_PREPS and node.dep_ in ("prep", "mark") or any(
+                c.dep_ == "mark" and c.lower_ in _BOUNDARY_PREPS for c in node.children):
             break
     for ent in token.sent.ents:
         if ent.label_ not in ("DATE", "TIME"):
@@ -887,6 +888,8 @@ def _time(token, ctx: _Context, reading) -> TimeValue | None:
             heads.add(root.head.head.i)
         if root.dep_ in ("npadvmod", "tmod", "nmod"):
             heads.add(root.head.i)
+        if root.head.ent_type_ in ("DATE", "TIME"):  # "late Friday | night": the night hangs on the verb
+            heads.add(root.head.head.i)
         held = [governors[i] for i in heads if i in governors]
         if held:
             value = resolve(ent.text, ctx.today, ctx.inferred)
