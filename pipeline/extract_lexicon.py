@@ -73,7 +73,7 @@ class Lexicon:
 
     def actor(self, name: str) -> Entry | None:
         key = fold(name)
-        if key in self.acronyms and not name.strip().isupper():
+        if key in self.acronyms and not re.sub(r"^(?:the|The)\s+", "", name.strip()).isupper():
             return None  # "IS" is the Islamic State, "is" a verb
         entries = self.actors.get(key) or self.actors.get(_singular(key))
         return entries[0] if entries else None
@@ -176,6 +176,8 @@ def load_lexicon() -> Lexicon:
             for name in (row["label"], *record.aliases):
                 lex.actors.setdefault(fold(name), []).append(Entry(record))
                 lex.actors.setdefault(_singular(fold(name)), []).append(Entry(record))
+                if not fold(name).endswith("s"):  # "Russian air forces" for "Russian air force"
+                    lex.actors.setdefault(fold(name) + "s", []).append(Entry(record))
                 if name.isupper() and len(name) <= 4:
                     lex.acronyms.add(fold(name))
     with _data("gazetteer.csv").open(encoding="utf-8") as handle:
@@ -190,7 +192,9 @@ def load_lexicon() -> Lexicon:
             for name in (row["label"], *record.aliases):
                 lex.places.setdefault(fold(name), []).append(Entry(record, 1))
     for city in gc.get_cities().values():
-        names = [city["name"], *(n for n in city.get("alternatenames") or () if n.isascii() or _latin(n))]
+        # alternate names include airport codes ("SDF", "DAM"): an all-capitals short name is not a name
+        names = [city["name"], *(n for n in city.get("alternatenames") or ()
+                                 if (n.isascii() or _latin(n)) and not (n.isupper() and len(n) <= 4))]
         record = EntityRecord(f"place/{slug(city['name'])}",
                               city["name"], "Place", aliases=tuple(dict.fromkeys(n for n in names if n != city["name"])),
                               geonames=int(city["geonameid"]), latitude=float(city["latitude"]),

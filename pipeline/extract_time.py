@@ -33,8 +33,13 @@ _TODAY = re.compile(r"\b(?:today|tonight|this morning|this evening|earlier today
 _YESTERDAY = re.compile(r"\byesterday\b", re.I)
 
 
-def resolve(expression: str, article_date: date | None) -> TimeValue | None:
-    """The date an expression names, resolved against the article date when relative."""
+def resolve(expression: str, article_date: date | None, date_is_inferred: bool = False) -> TimeValue | None:
+    """The date an expression names, resolved against the article date when relative.
+
+    A weekday is the last such day on or before a known article date; when the article
+    date was itself inferred (from the latest date the text mentions), the text may
+    speak of a day or two after it, so the weekday is the nearest such day.
+    """
     text = expression.strip()
     if match := _DAY_MONTH.search(text):
         month = MONTHS[(match["month"] or match["month2"]).lower()]
@@ -53,8 +58,9 @@ def resolve(expression: str, article_date: date | None) -> TimeValue | None:
     if match := _WEEKDAY.search(text):
         if not article_date:
             return None
-        return TimeValue(weekday_before(article_date, WEEKDAYS[match["weekday"].lower()]).isoformat(),
-                         Precision.DAY, True)
+        weekday = WEEKDAYS[match["weekday"].lower()]
+        day = nearest_weekday(article_date, weekday) if date_is_inferred else weekday_before(article_date, weekday)
+        return TimeValue(day.isoformat(), Precision.DAY, True)
     if _TODAY.search(text) and article_date:
         return TimeValue(article_date.isoformat(), Precision.DAY, True)
     if _YESTERDAY.search(text) and article_date:
@@ -71,6 +77,25 @@ def resolve(expression: str, article_date: date | None) -> TimeValue | None:
 def weekday_before(anchor: date, weekday: int) -> date:
     """The latest day with that weekday on or before the anchor (news speaks of the past week)."""
     return anchor - timedelta(days=(anchor.weekday() - weekday) % 7)
+
+
+def nearest_weekday(anchor: date, weekday: int) -> date:
+    """The day with that weekday nearest the anchor (three days either side)."""
+    ahead = (weekday - anchor.weekday()) % 7
+    return anchor + timedelta(days=ahead if ahead <= 3 else ahead - 7)
+
+
+def reference_date(expressions, article_date: date | None, date_is_inferred: bool) -> date | None:
+    """The day the article speaks from: its date, or, when that was inferred, the latest day its
+    weekdays and dates name near it ("on Saturday morning" in an article dated from a Friday)."""
+    if not article_date or not date_is_inferred:
+        return article_date
+    days = [article_date]
+    for text in expressions:
+        value = resolve(text, article_date, date_is_inferred=True)
+        if value and value.precision == Precision.DAY and 0 < (date.fromisoformat(value.value) - article_date).days <= 3:
+            days.append(date.fromisoformat(value.value))
+    return max(days)
 
 
 def _nearest_year(month: int, day: int, anchor: date) -> int:

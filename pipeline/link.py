@@ -14,15 +14,17 @@ events must share their place (or, both unplaced, their agent and day).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .extract_lexicon import Lexicon, load_lexicon
-from .model import ArticleExtraction, Corpus, EntityRecord, EntityRef, Event, EventMention, Participant, TimeValue
+from .model import ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRef, Event, EventMention, Participant, TimeValue
 from .vocab import slug
 
 MAX_DAYS_APART = 2
+ONGOING = {"Advance", "ArmedClash"}  # reported day after day: they do not date a report
 
 
 @dataclass
@@ -42,17 +44,19 @@ class _Cluster:
     def agents(self) -> set[str]:
         return {p.entity.key for _, _, m in self.mentions for p in m.participants if p.role == "agent"}
 
-    @property
-    def times(self) -> list[TimeValue]:
-        return [m.time for _, _, m in self.mentions if m.time]
+    def times(self, article_dates: dict) -> list[TimeValue]:
+        """The times read in the text (an undated mention's article date says nothing of the event)."""
+        return [m.time for a, _, m in self.mentions if m.time and not _is_default(m.time, article_dates.get(a))]
 
 
 def link(extractions: Sequence[ArticleExtraction]) -> Corpus:
     lex = load_lexicon()
     extractions = list(extractions)
-    corpus = Corpus(extractions={x.article.id: x for x in extractions})
-    corpus.entities = _records(extractions, lex)
-    corpus.events = _events(_clusters(extractions, lex, corpus.entities), corpus.entities)
+    records = _records(extractions, lex)
+    extractions = _redated(extractions, _clusters(extractions, lex, records))
+    corpus = Corpus(extractions={x.article.id: x for x in extractions}, entities=records)
+    corpus.events = _events(_clusters(extractions, lex, records), records,
+                            {x.article.id: x.article.date for x in extractions})
     return corpus
 
 
@@ -98,19 +102,21 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
 # --- events ---------------------------------------------------------------------------
 
 def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
+    dates = {x.article.id: x.article.date for x in extractions}
     clusters: list[_Cluster] = []
     for extraction in extractions:
         local: list[_Cluster] = []
         for index, mention in enumerate(extraction.events):
             item = (extraction.article.id, index, mention)
-            home = next((c for c in local if _compatible(c, _single(item), records, same_article=True)), None)
+            home = next((c for c in reversed(local) if _compatible(c, _single(item), records, dates, same_article=True)),
+                        None)
             if home is None:
                 home = _Cluster(mention.event_type)
                 local.append(home)
             home.mentions.append(item)
         for group in local:
             home = next((c for c in clusters if not (c.articles & group.articles)
-                         and _compatible(c, group, records, same_article=False)), None)
+                         and _compatible(c, group, records, dates, same_article=False)), None)
             if home is None:
                 clusters.append(group)
             else:
@@ -122,7 +128,7 @@ def _single(item) -> _Cluster:
     return _Cluster(item[2].event_type, [item])
 
 
-def _compatible(a: _Cluster, b: _Cluster, records, same_article: bool) -> bool:
+def _compatible(a: _Cluster, b: _Cluster, records, dates: dict, same_article: bool) -> bool:
     if a.event_type != b.event_type:
         return False
     if a.places and b.places:
@@ -131,9 +137,11 @@ def _compatible(a: _Cluster, b: _Cluster, records, same_article: bool) -> bool:
     elif not same_article:
         if a.places or b.places or not (a.agents & b.agents):
             return False
+    elif a.places and not b.places and b.times(dates) and not a.times(dates):
+        return False  # an unplaced mention with a date of its own is not the undated event before it
     if not _agents_agree(a.agents, b.agents, records):
         return False
-    return _times_agree(a.times, b.times)
+    return _times_agree(a.times(dates), b.times(dates))
 
 
 def _agents_agree(a: set[str], b: set[str], records) -> bool:
@@ -153,11 +161,9 @@ def _agents_agree(a: set[str], b: set[str], records) -> bool:
 
 
 def _times_agree(a: list[TimeValue], b: list[TimeValue]) -> bool:
-    stated_a = [t for t in a if t.stated] or a
-    stated_b = [t for t in b if t.stated] or b
-    if not stated_a or not stated_b:
+    if not a or not b:
         return True
-    return any(_close(x, y) for x in stated_a for y in stated_b)
+    return any(_close(x, y) for x in a for y in b)
 
 
 def _close(x: TimeValue, y: TimeValue) -> bool:
@@ -167,13 +173,49 @@ def _close(x: TimeValue, y: TimeValue) -> bool:
     return x.value[:n] == y.value[:n]
 
 
-def _events(clusters: list[_Cluster], records) -> list[Event]:
+def _is_default(time: TimeValue | None, article_date: date | None = None) -> bool:
+    """An undated mention dated to its article: it says nothing of when the event happened."""
+    return bool(time and time.from_article_date)
+
+
+def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> list[ArticleExtraction]:
+    """An article whose date was inferred from the latest date it mentions may be later than that:
+    when the point events (a capture, a withdrawal at a place) it reports as current news are dated
+    later by the sibling articles reporting them, it takes their day, at most a few days on; still
+    marked inferred."""
+    by_id = {x.article.id: x for x in extractions}
+    out = []
+    for x in extractions:
+        article = x.article
+        if article.date_origin != DateOrigin.INFERRED or article.date is None:
+            out.append(x)
+            continue
+        votes = sorted(date.fromisoformat(m.time.value) for c in clusters
+                       if c.event_type not in ONGOING and c.places
+                       and any(a == article.id and _is_default(m.time, article.date) for a, _, m in c.mentions)
+                       for a, _, m in c.mentions
+                       if a != article.id and _is_default(m.time, by_id[a].article.date))
+        later = votes[(len(votes) - 1) // 2] if votes else article.date  # the lower median: no later than most say
+        shift = (later - article.date).days
+        if not 0 < shift <= MAX_DAYS_APART:
+            out.append(x)
+            continue
+        moved = replace(article, date=later)
+        events = tuple(replace(m, time=replace(m.time, value=later.isoformat()))
+                       if _is_default(m.time) and m.time.value == article.date.isoformat() else m
+                       for m in x.events)
+        out.append(replace(x, article=moved, events=events))
+    return out
+
+
+def _events(clusters: list[_Cluster], records, article_dates: dict) -> list[Event]:
     events: list[Event] = []
     used: dict[str, int] = {}
     for cluster in sorted(clusters, key=lambda c: (c.mentions[0][0], c.mentions[0][1])):
         place = _most_common([m.place for _, _, m in cluster.mentions if m.place])
         participants = tuple(dict.fromkeys(p for _, _, m in cluster.mentions for p in m.participants))
-        time = _best_time(cluster.times)
+        time = _best_time([(m.time, _is_default(m.time, article_dates.get(a))) for a, _, m in cluster.mentions
+                           if m.time])
         where = (records[place.key].label if place and place.key in records else
                  next((p.entity.label for p in participants if p.role == "agent"), "unplaced"))
         key = f"{time.value if time else 'undated'}-{cluster.event_type.lower()}-{slug(where)}"
@@ -203,11 +245,15 @@ def _most_common(refs: list[EntityRef]) -> EntityRef | None:
     return next(r for r in refs if r.key == best)
 
 
-def _best_time(times: list[TimeValue]) -> TimeValue | None:
-    """The earliest of the most precise stated times; an inferred time only when none is stated."""
+def _best_time(times: list[tuple[TimeValue, bool]]) -> TimeValue | None:
+    """The earliest of the most precise times read in the text; else the day most of the articles
+    reporting it as current news are dated (ties: the earliest)."""
+    read = [t for t, default in times if not default]
+    if read:
+        rank = {"day": 0, "month": 1, "year": 2}
+        best_rank = min(rank[t.precision.value] for t in read)
+        return min((t for t in read if rank[t.precision.value] == best_rank), key=lambda t: t.value)
     if not times:
         return None
-    pool = [t for t in times if t.stated] or times
-    rank = {"day": 0, "month": 1, "year": 2}
-    best_rank = min(rank[t.precision.value] for t in pool)
-    return min((t for t in pool if rank[t.precision.value] == best_rank), key=lambda t: t.value)
+    counts = Counter(t.value for t, _ in times)
+    return min((t for t, _ in times), key=lambda t: (-counts[t.value], t.value))

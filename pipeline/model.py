@@ -88,6 +88,9 @@ class TimeValue:
     value: str
     precision: Precision
     stated: bool
+    # True when the text gives no time at all for the mention and it takes its article's
+    # date (news reported as current); link re-dates such times with the article.
+    from_article_date: bool = False
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,49 @@ def test_extract_many_gives_what_extract_gives(nlp):
     texts = ["Rebels captured Homs.", "Iran evacuated its diplomats from Damascus."]
     arts = [article(t) for t in texts]
     assert extract_many(arts, nlp) == [extract(a, nlp) for a in arts]
+
+
+def test_after_n_days_counts_from_the_governing_date(nlp):
+    found = events("The opposition began an offensive on November 27 and after two days of clashes took control "
+                   "of Saraqib.", nlp)
+    assert one(found, "TakeControl").time.value == "2024-11-29"
+
+
+def test_a_since_clause_keeps_its_own_date(nlp):
+    event = one(events("Since the rebels captured Aleppo, the army told reporters on Friday that it would fight.", nlp),
+                "TakeControl")
+    assert event.time.value != "2024-12-06"
+
+
+def test_weekdays_after_an_inferred_article_date(nlp):
+    text = "Rebels captured Hama late Friday night. Government forces withdrew from Palmyra on Saturday morning."
+    inferred = Article(id="t", source_name="t.txt", path="t.txt", text=text, prose=text, checksum="sha256:0",
+                       date=date(2024, 12, 6), date_origin=DateOrigin.INFERRED)
+    found = extract(inferred, nlp).events
+    assert one(found, "TakeControl").time.value == "2024-12-06"
+    assert one(found, "Withdraw").time.value == "2024-12-07"  # the article speaks from Saturday
+
+
+def test_the_next_sentence_goes_on_reporting_the_same_source(nlp):
+    found = events("The Washington Post writes that Iran has begun withdrawing its commanders from Syria. "
+                   "Iran is also evacuating diplomats from Damascus.\n\nRebels captured Hama.", nlp)
+    evacuations = [e for e in found if e.event_type == "Evacuation"]
+    assert [[s.key for s in e.sources] for e in evacuations] == [["actor/the-washington-post"]] * 2
+    assert one(found, "TakeControl").sources == ()
+
+
+def test_forces_of_a_government_are_the_state_forces(nlp):
+    event = one(events("The forces of the regime of President Bashar al-Assad withdrew from Hama.", nlp), "Withdraw")
+    assert roles(event, "agent") == {"actor/syrian-government-forces"}
+
+
+def test_acronyms_only_in_capitals(nlp):
+    found = events("Hasakah reportedly fell to the SDF.", nlp)
+    event = one(found, "TakeControl")
+    assert roles(event, "agent") == {"actor/syrian-democratic-forces"} and event.place.key == "place/al-hasakah"
+
+
+def test_a_heading_line_is_its_own_sentence(nlp):
+    found = events("What is happening now in Syria\n\nIn Syria, a military operation by opposition forces is underway.",
+                   nlp)
+    assert one(found, "ArmedClash").place.key == "place/syria"

@@ -75,3 +75,16 @@ def test_link_is_deterministic_and_leaves_its_input_alone(nlp):
     assert [e.key for e in first.events] == [e.key for e in second.events]
     assert first.entities == second.entities
     assert extractions == before
+
+
+def test_an_inferred_article_date_moves_to_the_day_its_siblings_give_its_news(nlp):
+    dated = article("a0", "The rebels have captured Rastan.", date(2024, 12, 6))
+    text = "The rebels have occupied Rastan."
+    undated = Article(id="a1", source_name="a1.txt", path="a1.txt", text=text, prose=text, checksum="sha256:1",
+                      date=date(2024, 12, 5), date_origin=DateOrigin.INFERRED)
+    corpus = link([extract(dated, nlp), extract(undated, nlp)])
+    assert corpus.extractions["a1"].article.date == date(2024, 12, 6)
+    assert corpus.extractions["a1"].article.date_origin == DateOrigin.INFERRED
+    capture = next(e for e in corpus.events if e.event_type == "TakeControl")
+    assert (capture.time.value, capture.time.stated) == ("2024-12-06", False)
+    assert len(capture.mentions) == 2
