@@ -124,19 +124,25 @@ def _reniced(pids: set[int]) -> list[int]:
     return busy
 
 
+def _runaway_in_background(pool: WorkerPool, time_limit: float, expected: type[Exception]):
+    """Send the runaway query from a thread; the `expected` errors it ends with are collected."""
+    errors = []
+
+    def send():
+        try:
+            pool.run(_job(RUNAWAY), time_limit, 30)
+        except expected as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    return thread, errors
+
+
 def test_a_killed_worker_is_reported_and_replaced(pool):
     pool.run(_job("ASK {}"), 30, 30)  # a worker is ready
     before = _wait_for(2)
-    errors = []
-
-    def runaway():
-        try:
-            pool.run(_job(RUNAWAY), 60, 30)
-        except WorkerLost as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=runaway)
-    thread.start()
+    thread, errors = _runaway_in_background(pool, 60, WorkerLost)
     busy = _reniced(before)
     assert len(busy) == 1
     os.kill(busy[0], signal.SIGKILL)
@@ -148,18 +154,9 @@ def test_a_killed_worker_is_reported_and_replaced(pool):
 def test_no_free_worker_in_time_is_overload(sample_store):
     single = WorkerPool(sample_store, size=1, demote_after=0.05)
     single.start()
-    errors = []
-
-    def runaway():
-        try:
-            single.run(_job(RUNAWAY), 3, 30)
-        except TimedOut as exc:
-            errors.append(exc)
-
     try:
         single.run(_job("ASK {}"), 30, 30)  # the worker is ready
-        thread = threading.Thread(target=runaway)
-        thread.start()
+        thread, errors = _runaway_in_background(single, 3, TimedOut)
         assert len(_reniced(_wait_for(1))) == 1  # and busy with the runaway
         with pytest.raises(Overloaded):
             single.run(_job("ASK {}"), 30, wait_limit=0.5)
