@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+import conftest
 from conftest import Server
 from endpoint_support import SAMPLE, make_publication
 
@@ -55,6 +56,7 @@ class Watched:
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
         self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"{r.status}: {r.url}"))
         self.server = server
 
     def outside(self) -> list[str]:
@@ -148,3 +150,35 @@ def test_a_hostile_bookmark_stays_text(tab, server):
     tab.page.locator("#downloads a[data-format='json']").wait_for(timeout=20_000)
     assert tab.page.evaluate("document.querySelector('.yasqe .CodeMirror').CodeMirror.getValue()") == query
     assert dialogs == [] and tab.problems == []
+
+
+@pytest.fixture(scope="module")
+def seeds_at_their_base(tmp_path_factory):
+    """The seeds built with the base IRI of the server that serves them, so their IRIs resolve."""
+    port = conftest.free_port()
+    out = tmp_path_factory.mktemp("seeds-at-base")
+    built = conftest.run_newsgraph("build", str(conftest.SEEDS), "--out", str(out),
+                                   "--base", f"http://127.0.0.1:{port}/")
+    assert built.returncode == 0, built.stderr
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(conftest, "free_port", lambda: port)
+        running = Server(out)
+    yield running
+    running.stop()
+
+
+def test_result_iris_open_the_entity_pages(browser, seeds_at_their_base):
+    tab = Watched(browser, seeds_at_their_base)
+    page = tab.page
+    page.goto(seeds_at_their_base.url + "/sparql")
+    page.locator("#examples button[data-example='01-places-changed-hands']").click()
+    link = page.locator(f".yasr table a[href^='{seeds_at_their_base.url}/id/place/']").first
+    link.wait_for(timeout=20_000)
+    iri = link.get_attribute("href")
+    label = page.evaluate("(a) => a.closest('tr').querySelectorAll('td')[4].innerText", link.element_handle())
+    assert tab.outside() == [] and tab.problems == []
+    response = page.goto(iri)  # the entity page is the site's (another part's) own page from here on
+    assert response.ok and page.url.startswith(iri)
+    assert label.strip() in page.locator("h1").inner_text()
+    tab.shot("entity-page-from-results")
+    tab.close()

@@ -114,20 +114,36 @@ def test_a_slow_query_finishes_reniced_and_its_worker_is_replaced(pool):
     assert len(before - after) == 1
 
 
-def test_a_killed_worker_is_reported_and_replaced(pool):
-    before = _wait_for(2)
+def _reniced(pids: set[int]) -> list[int]:
+    """The workers among `pids` that run a long query (the pool renices those)."""
+    deadline = time.monotonic() + 30
+    while not (busy := [pid for pid in pids if os.getpriority(os.PRIO_PROCESS, pid) == 19]):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    return busy
+
+
+def _runaway_in_background(pool: WorkerPool, time_limit: float, expected: type[Exception]):
+    """Send the runaway query from a thread; the `expected` errors it ends with are collected."""
     errors = []
 
-    def runaway():
+    def send():
         try:
-            pool.run(_job(RUNAWAY), 60, 30)
-        except WorkerLost as exc:
+            pool.run(_job(RUNAWAY), time_limit, 30)
+        except expected as exc:
             errors.append(exc)
 
-    thread = threading.Thread(target=runaway)
+    thread = threading.Thread(target=send)
     thread.start()
-    time.sleep(1)
-    busy = [pid for pid in before if os.getpriority(os.PRIO_PROCESS, pid) == 19]  # reniced: it runs the runaway
+    return thread, errors
+
+
+def test_a_killed_worker_is_reported_and_replaced(pool):
+    pool.run(_job("ASK {}"), 30, 30)  # a worker is ready
+    before = _wait_for(2)
+    thread, errors = _runaway_in_background(pool, 60, WorkerLost)
+    busy = _reniced(before)
     assert len(busy) == 1
     os.kill(busy[0], signal.SIGKILL)
     thread.join()
@@ -136,16 +152,17 @@ def test_a_killed_worker_is_reported_and_replaced(pool):
 
 
 def test_no_free_worker_in_time_is_overload(sample_store):
-    single = WorkerPool(sample_store, size=1)
+    single = WorkerPool(sample_store, size=1, demote_after=0.05)
     single.start()
     try:
-        thread = threading.Thread(target=lambda: pytest.raises(TimedOut, single.run, _job(RUNAWAY), 2, 30))
-        thread.start()
-        time.sleep(0.5)
+        single.run(_job("ASK {}"), 30, 30)  # the worker is ready
+        thread, errors = _runaway_in_background(single, 3, TimedOut)
+        assert len(_reniced(_wait_for(1))) == 1  # and busy with the runaway
         with pytest.raises(Overloaded):
-            single.run(_job("ASK {}"), 2, wait_limit=0.5)
+            single.run(_job("ASK {}"), 30, wait_limit=0.5)
         thread.join()
-        assert single.run(_job("ASK {}"), 2, 30).body == b'{"head":{},"boolean":true}'
+        assert len(errors) == 1
+        assert single.run(_job("ASK {}"), 30, 30).body == b'{"head":{},"boolean":true}'
     finally:
         single.close()
 
