@@ -108,6 +108,7 @@ class EntityView:
     event_count: int = 0
     mentions: tuple[Evidence, ...] = ()  # where articles name it, each with its sentence
     mention_count: int = 0
+    dates: list[str] = field(default_factory=list)  # of all its events, for the timeline chart
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,7 @@ class Views:
         )
         events = self.reader.select("entity_events", e=node)
         view.event_count = len(events)
+        view.dates = [text(row.get("date")) for row in events]
         days: dict[str, list[EventView]] = {}
         for row in events[:MAX_EVENTS_PER_PAGE]:
             days.setdefault(text(row.get("date")) or "undated", []).append(self.event(row["event"].value))

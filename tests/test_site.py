@@ -119,8 +119,9 @@ def test_place_page_shows_authority_coordinates_timeline_and_disagreement(site):
     assert "34.72682, 36.72339" in homs.text
     assert "Hims" in homs.text
     # Two events at Homs, newest day first, each linked with type, actor and evidence.
-    text = homs.text
-    assert text.index("2024-12-07") < text.index("2024-12-06")
+    html = (site_dir / "id/place/homs.html").read_text()
+    assert html.index('<h3><time datetime="2024-12-07">') < html.index('<h3><time datetime="2024-12-06">')
+    assert "Events per day; the busiest day has 1" in html  # the timeline chart
     assert "../../id/event/2024-12-06-withdraw-homs.html" in homs.links
     assert "../../id/actor/syrian-government-forces.html" in homs.links
     # The claim (SOHR) and the denial (the army) of the withdrawal sit side by side.
