@@ -118,8 +118,9 @@ def timeline_chart(dates: list[str], width: int = 760, height: int = 200, pad: i
     for i, slot in enumerate(slots):
         n = counts.get(slot, 0)
         h = (height - 2 * pad) * n / most
-        bars.append(Bar(round(pad + i * slot_width + 1, 1), round(height - pad - h, 1),
-                        round(max(slot_width - 2, 1), 1), round(h, 1), slot, n))
+        bar_width = min(max(slot_width - 2, 1), 36)  # narrow bars when there are few days
+        bars.append(Bar(round(pad + (i + 0.5) * slot_width - bar_width / 2, 1), round(height - pad - h, 1),
+                        round(bar_width, 1), round(h, 1), slot, n))
     every = max(1, len(slots) // 6)
     ticks = tuple((round(pad + (i + 0.5) * slot_width, 1), slot) for i, slot in enumerate(slots)
                   if i % every == 0 or i == len(slots) - 1)

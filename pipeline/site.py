@@ -175,7 +175,8 @@ class SiteWriter:
 
     def _entity(self, iri: str, kind: str) -> None:
         view = self.views.entity(iri, kind)
-        self.resource_page("entity.html", iri, entity=view, title=view.label)
+        self.resource_page("entity.html", iri, entity=view, title=view.label,
+                           timeline=charts.timeline_chart(view.dates))
 
     def _event(self, iri: str, _kind: str) -> None:
         view = self.views.event(iri)

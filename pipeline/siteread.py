@@ -1,8 +1,12 @@
-"""Read the published graph for the site: named SPARQL queries kept as files in site/queries.
+"""Read the published graph for the site: named SPARQL queries kept as files in site/queries,
+and direct index lookups for one resource's own statements.
 
-The store is the truth: every page is drawn from what these queries return, one entity
-at a time, so a site of any size is written with memory bounded by one entity's results.
-Queries run over the union of all named graphs (articles, resolved, ontology).
+The store is the truth: every page is drawn from what these return, one resource at a
+time, so a site of any size is written with memory bounded by one resource's statements.
+Listings (all events, all actors...) are SPARQL over the union of all named graphs. A
+page's own values are read with `quads_for_pattern` instead: Oxigraph plans SPARQL joins
+without statistics and may scan a whole predicate before joining the one bound node, so
+per-page SPARQL grows with the store, while an index lookup costs the resource's degree.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import pyoxigraph as ox
 SITE_SOURCE = Path(__file__).resolve().parent.parent / "site"
 QUERIES = SITE_SOURCE / "queries"
 
-Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = dict[str, Term]
+LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
+          "https://w3id.org/newsgraph/ns#title", "https://schema.org/name")
 
 
 @cache
@@ -64,3 +71,31 @@ class Reader:
         """The triples of a CONSTRUCT query, without repeats (a triple may sit in several graphs)."""
         triples = self.store.query(bind(query_text(name), values), use_default_graph_as_union=True)
         return list(dict.fromkeys(triples))
+
+    def values(self, node: ox.NamedNode) -> dict[str, list[Term]]:
+        """Everything `node` has, by predicate IRI, in all graphs (each value once)."""
+        found: dict[str, list[Term]] = {}
+        for quad in self.store.quads_for_pattern(node, None, None, None):
+            objects = found.setdefault(quad.predicate.value, [])
+            if quad.object not in objects:
+                objects.append(quad.object)
+        return found
+
+    def first(self, node: Term, predicate: str) -> Term | None:
+        """One value of `predicate` on `node`, or None."""
+        if not isinstance(node, ox.NamedNode):
+            return None
+        return next((q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)), None)
+
+    def subjects(self, predicate: str, node: Term) -> list[Term]:
+        """The resources that have `node` as their `predicate` (each once)."""
+        quads = self.store.quads_for_pattern(None, ox.NamedNode(predicate), node, None)
+        return list(dict.fromkeys(q.subject for q in quads))
+
+    def label(self, node: Term | None) -> str:
+        """The node's label (rdfs:label, skos:prefLabel, ng:title, schema:name), or ""."""
+        for predicate in LABELS:
+            value = self.first(node, predicate) if node is not None else None
+            if value is not None:
+                return value.value
+        return ""

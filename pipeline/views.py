@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .siteread import Reader, Row
+from .siteread import Reader
 from .vocab import NG, NGT
 
 PAGE_KINDS = ("actor", "place", "event", "article")
@@ -108,6 +108,7 @@ class EntityView:
     event_count: int = 0
     mentions: tuple[Evidence, ...] = ()  # where articles name it, each with its sentence
     mention_count: int = 0
+    dates: list[str] = field(default_factory=list)  # of all its events, for the timeline chart
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,12 @@ STANCES = ("reported", "denied", "planned", "uncertain")
 def local_name(iri: str) -> str:
     """The last part of an IRI, for showing terms of our vocabularies."""
     return re.split(r"[#/]", iri.rstrip("/"))[-1]
+
+
+def _one(values: dict[str, list], predicate: str) -> ox.NamedNode | ox.Literal | None:
+    """The first value of `predicate` in a resource's values, or None."""
+    found = values.get(str(predicate))
+    return found[0] if found else None
 
 
 def text(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
@@ -210,108 +217,113 @@ class Views:
 
     def event(self, iri: str) -> EventView:
         node = ox.NamedNode(iri)
-        core = (self.reader.select("event", e=node) or [{}])[0]
-        participants = tuple(
-            (local_name(text(r["role"])).removesuffix("Role").lower(),
-             self.paths.link(text(r["participant"]), text(r.get("label"))))
-            for r in self.reader.select("event_participants", e=node))
-        etype = core.get("type")
+        read = self.reader
+        own = read.values(node)
+        etype, place = _one(own, NG.eventType), _one(own, NG.place)
+        participants = []
+        for part in own.get(str(NG.hasParticipation), []):
+            role, who = read.first(part, str(NG.role)), read.first(part, str(NG.participant))
+            if role is not None and who is not None:
+                participants.append((local_name(role.value).removesuffix("Role").lower(),
+                                     self.paths.link(who.value, read.label(who))))
         return EventView(
             iri=iri,
-            link=self.paths.link(iri, text(core.get("label"))),
-            event_type=self.paths.link(etype.value, text(core.get("typeLabel"))) if etype else None,
-            date=text(core.get("date")),
-            precision=local_name(text(core.get("precision"))).removesuffix("Precision").lower(),
-            stated=None if "stated" not in core else core["stated"].value == "true",
-            place=self.paths.link(core["place"].value, text(core.get("placeLabel"))) if "place" in core else None,
-            participants=participants,
-            evidence=self._evidence(node),
+            link=self.paths.link(iri, text(_one(own, RDFS_LABEL))),
+            event_type=self.paths.link(etype.value, read.label(etype)) if etype else None,
+            date=text(_one(own, NG.date)),
+            precision=local_name(text(_one(own, NG.datePrecision))).removesuffix("Precision").lower(),
+            stated=None if _one(own, NG.dateStated) is None else _one(own, NG.dateStated).value == "true",
+            place=self.paths.link(place.value, read.label(place)) if place else None,
+            participants=tuple(sorted(participants, key=lambda p: (p[0], p[1].label))),
+            evidence=self._evidence(own.get(str(NG.hasMention), [])),
         )
 
-    def _evidence(self, node: ox.NamedNode) -> tuple[Evidence, ...]:
-        """The mentions of an event or entity, one Evidence each (rows repeat per cited source)."""
-        by_mention: dict[str, tuple[Row, list[Link]]] = {}
-        for row in self.reader.select("event_mentions", e=node):
-            first, sources = by_mention.setdefault(row["m"].value, (row, []))
-            if "source" in row:
-                sources.append(self.paths.link(row["source"].value, text(row.get("sourceLabel"))))
+    def _evidence(self, mentions: list) -> tuple[Evidence, ...]:
+        """One Evidence per mention (of an event or an entity), in order of publication."""
+        read = self.reader
         items = []
-        for mention, (row, sources) in by_mention.items():
-            begin, end = int(text(row.get("begin")) or 0), int(text(row.get("end")) or 0)
-            sentence = text(row.get("sentence")) or self._sentence(row)
-            before, marked, after = split_sentence(
-                sentence, int(text(row.get("sb")) or 0), begin, end, text(row.get("anchor")))
-            stance, badges = _stance(text(row.get("certainty")), text(row.get("polarity")),
-                                     text(row.get("tense")), bool(sources))
-            article = row["article"].value
-            items.append(Evidence(
+        for mention in mentions:
+            own = read.values(mention)
+            article = _one(own, NG.inArticle)
+            if article is None:
+                continue
+            begin, end = int(text(_one(own, NG.beginIndex)) or 0), int(text(_one(own, NG.endIndex)) or 0)
+            anchor, sentence_begin = text(_one(own, NG.anchorOf)), int(text(_one(own, NG.sentenceBeginIndex)) or 0)
+            sentence = text(_one(own, NG.sentence))
+            if not sentence and _one(own, NG.sentenceEndIndex) is not None:
+                # Not published with the mention: cut it from the article's text by its offsets.
+                sentence = text(read.first(article, str(NG.text)))[
+                    sentence_begin:int(_one(own, NG.sentenceEndIndex).value)]
+            before, marked, after = split_sentence(sentence or anchor, sentence_begin, begin, end, anchor)
+            cited = [self.paths.link(s.value, read.label(s)) for s in own.get(str(NG.source), [])]
+            stance, badges = _stance(text(_one(own, NG.certainty)), text(_one(own, NG.polarity)),
+                                     text(_one(own, NG.tense)), bool(cited))
+            published = text(read.first(article, str(NG.published)))
+            items.append(((published, article.value, begin), Evidence(
                 anchor_id=f"m-{begin}-{end}",
-                article=self.paths.link(article, text(row.get("title")) or local_name(article)),
-                published=text(row.get("published")), outlet=text(row.get("outlet")),
-                before=before, mention=marked, after=after, sources=tuple(dict.fromkeys(sources)),
-                badges=badges, stance=stance, confidence=text(row.get("confidence")),
-            ))
-        return tuple(items)
-
-    def _sentence(self, row: Row) -> str:
-        """The mention's sentence from the article text, when it was not published itself."""
-        if "sb" not in row or "se" not in row:
-            return text(row.get("anchor"))
-        found = self.reader.select("mention_sentence", m=row["m"])
-        return text(found[0].get("sentence")) if found else text(row.get("anchor"))
+                article=self.paths.link(article.value, read.label(article) or local_name(article.value)),
+                published=published, outlet=text(read.first(article, str(NG.outletName))),
+                before=before, mention=marked, after=after, sources=tuple(dict.fromkeys(cited)),
+                badges=badges, stance=stance, confidence=text(_one(own, NG.confidence)),
+            )))
+        return tuple(evidence for _, evidence in sorted(items, key=lambda item: item[0]))
 
     def entity(self, iri: str, kind: str) -> EntityView:
         """An actor or place: who or what it is, its authorities, and its events by day."""
         node = ox.NamedNode(iri)
-        props = self.reader.select("properties", e=node)
-        values: dict[str, list[Row]] = {}
-        for row in props:
-            values.setdefault(row["p"].value, []).append(row)
+        read = self.reader
+        own = read.values(node)
 
-        def first(*preds: str) -> str:
-            for pred in preds:
-                if pred in values:
-                    return values[pred][0]["o"].value
-            return ""
+        def first(*predicates: str) -> str:
+            return next((text(_one(own, p)) for p in predicates if _one(own, p) is not None), "")
 
-        label = first(RDFS_LABEL, SKOS_PREF, SCHEMA_NAME) or local_name(iri)
         authorities = tuple(
-            Link(o, AUTHORITY_NAMES.get(o.split("/")[2], o), external=True)
-            for pred in (OWL_SAMEAS, SKOS_EXACT) for o in (r["o"].value for r in values.get(pred, []))
-            if isinstance(o, str) and o.startswith(("http://", "https://")))
+            Link(o.value, AUTHORITY_NAMES.get(o.value.split("/")[2], o.value), external=True)
+            for p in (OWL_SAMEAS, SKOS_EXACT) for o in own.get(p, [])
+            if isinstance(o, ox.NamedNode) and o.value.startswith(("http://", "https://")))
         lat, long = first(WGS84_LAT), first(WGS84_LONG)
         view = EntityView(
-            iri=iri, kind=kind, label=label,
-            types=tuple(sorted(local_name(r["o"].value) for r in values.get(RDF_TYPE, []))),
-            aliases=tuple(sorted(r["o"].value for r in values.get(SKOS_ALT, []))),
+            iri=iri, kind=kind, label=first(RDFS_LABEL, SKOS_PREF, SCHEMA_NAME) or local_name(iri),
+            types=tuple(sorted(local_name(t.value) for t in own.get(RDF_TYPE, []))),
+            aliases=tuple(sorted(a.value for a in own.get(SKOS_ALT, []))),
             description=first(RDFS_COMMENT, SCHEMA_DESCRIPTION, DCT_DESCRIPTION, SKOS_DEFINITION),
             authorities=authorities,
             coordinates=(float(lat), float(long)) if lat and long else None,
-            facts=self._facts(props),
+            facts=self._facts(own),
             inverse=self._inverse(node),
         )
-        events = self.reader.select("entity_events", e=node)
+        events = [(text(read.first(e, str(NG.date))), e.value) for e in self._events_of(node)]
+        events.sort(key=lambda item: (item[0], item[1]), reverse=True)
         view.event_count = len(events)
+        view.dates = [date for date, _ in events]
         days: dict[str, list[EventView]] = {}
-        for row in events[:MAX_EVENTS_PER_PAGE]:
-            days.setdefault(text(row.get("date")) or "undated", []).append(self.event(row["event"].value))
+        for date, event in events[:MAX_EVENTS_PER_PAGE]:
+            days.setdefault(date or "undated", []).append(self.event(event))
         view.days = list(days.items())
-        mentions = self._evidence(node)
-        view.mention_count, view.mentions = len(mentions), mentions[:MAX_EVENTS_PER_PAGE]
+        mentions = own.get(str(NG.hasMention), [])
+        view.mention_count = len(mentions)
+        view.mentions = self._evidence(mentions[:MAX_EVENTS_PER_PAGE])
         return view
 
-    def _facts(self, props: list[Row]) -> tuple[Fact, ...]:
+    def _events_of(self, node: ox.NamedNode) -> list:
+        """The events `node` takes part in (through a participation) or that happen at it."""
+        read = self.reader
+        events = [e for part in read.subjects(str(NG.participant), node)
+                  for e in read.subjects(str(NG.hasParticipation), part)]
+        return list(dict.fromkeys(events + read.subjects(str(NG.place), node)))
+
+    def _facts(self, own: dict[str, list]) -> tuple[Fact, ...]:
         """Every statement except the text and mention lists, which have their own sections."""
         facts = []
-        for row in props:
-            pred, obj = row["p"].value, row["o"]
+        for pred, objects in own.items():
             if pred in HIDDEN_FACTS:
                 continue
-            if isinstance(obj, ox.NamedNode):
-                value = self.paths.link(obj.value, text(row.get("label")) or local_name(obj.value))
-            else:
-                value = Link("", obj.value)
-            facts.append(Fact(local_name(pred), value))
+            for obj in objects:
+                if isinstance(obj, ox.NamedNode):
+                    value = self.paths.link(obj.value, self.reader.label(obj) or local_name(obj.value))
+                else:
+                    value = Link("", obj.value)
+                facts.append(Fact(local_name(pred), value))
         return tuple(sorted(facts, key=lambda f: (f.prop, f.value.label)))
 
     def _inverse(self, node: ox.NamedNode) -> tuple[Inverse, ...]:
@@ -325,34 +337,38 @@ class Views:
 
     def article(self, iri: str) -> ArticleView:
         node = ox.NamedNode(iri)
-        row = (self.reader.select("article", e=node) or [{}])[0]
-        body = text(row.get("text"))
-        mentions = self.reader.select("article_mentions", e=node)
-        meta = tuple((name, local_name(row[var].value) if isinstance(row[var], ox.NamedNode) else row[var].value)
-                     for name, var in ARTICLE_META if var in row)
+        read = self.reader
+        own = read.values(node)
+        body = text(_one(own, NG.text))
+        meta = tuple((name, local_name(v.value) if isinstance(v, ox.NamedNode) else v.value)
+                     for name, pred in ARTICLE_META if (v := _one(own, pred)) is not None)
+        outlet, url = _one(own, NG.outlet), text(_one(own, NG.url))
+        mentions = read.subjects(str(NG.inArticle), node)
         return ArticleView(
             iri=iri,
-            label=text(row.get("title")) or text(row.get("source")) or local_name(iri),
+            label=text(_one(own, NG.title)) or text(_one(own, NG.sourceFile)) or local_name(iri),
             meta=meta,
-            outlet=self.paths.link(row["outletIri"].value, text(row.get("outlet"))) if "outletIri" in row else None,
-            url=text(row.get("url")) if text(row.get("url")).startswith(("http://", "https://")) else "",
+            outlet=self.paths.link(outlet.value, read.label(outlet)) if isinstance(outlet, ox.NamedNode) else None,
+            url=url if url.startswith(("http://", "https://")) else "",
             segments=self._segments(body, mentions),
-            mention_count=len({r["m"].value for r in mentions}),
+            mention_count=len(mentions),
         )
 
-    def _segments(self, body: str, mentions: list[Row]) -> tuple[Segment, ...]:
+    def _segments(self, body: str, mentions: list) -> tuple[Segment, ...]:
         """Cut the text at every mention boundary; each piece links to its innermost mention.
 
         Links cannot nest in HTML, so an event mention containing a place mention becomes
         pieces: the place's own words link to the place, the rest to the event.
         """
+        read = self.reader
         spans = []
-        for row in mentions:
-            begin, end = int(row["begin"].value), int(row["end"].value)
+        for mention in mentions:
+            own = read.values(mention)
+            begin, end = int(text(_one(own, NG.beginIndex)) or -1), int(text(_one(own, NG.endIndex)) or -1)
             if 0 <= begin < end <= len(body):
-                kind = "event" if row["kind"].value == str(NG.EventMention) else "entity"
-                target = row.get("target")
-                link = self.paths.link(target.value, text(row.get("label"))) if target else None
+                kind = "event" if ox.NamedNode(NG.EventMention) in own.get(RDF_TYPE, []) else "entity"
+                target = _one(own, NG.refersTo)
+                link = self.paths.link(target.value, read.label(target)) if target is not None else None
                 spans.append((begin, end, kind, link))
         cuts = sorted({0, len(body), *(b for b, *_ in spans), *(e for _, e, *_ in spans)})
         segments = []
@@ -382,5 +398,5 @@ WGS84_LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 WGS84_LONG = "http://www.w3.org/2003/01/geo/wgs84_pos#long"
 HIDDEN_FACTS = {str(NG.hasMention), str(NG.text)}
 AUTHORITY_NAMES = {"www.wikidata.org": "Wikidata", "sws.geonames.org": "GeoNames", "dbpedia.org": "DBpedia"}
-ARTICLE_META = (("Source file", "source"), ("Outlet", "outlet"), ("Author", "author"),
-                ("Published", "published"), ("Date from", "dateOrigin"), ("Checksum", "checksum"))
+ARTICLE_META = (("Source file", NG.sourceFile), ("Outlet", NG.outletName), ("Author", NG.author),
+                ("Published", NG.published), ("Date from", NG.dateOrigin), ("Checksum", NG.checksum))
