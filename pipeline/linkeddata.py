@@ -89,6 +89,15 @@ def create_blueprint(site_dir: Path, store_path: Path | None) -> Blueprint:
             abort(404)
         return send_from_directory(site_dir / ".well-known", "void", mimetype="text/turtle")
 
+    @bp.route("/ns")
+    def ontology() -> Response:
+        """The ontology IRI (w3id.org/newsgraph/ns redirects here): its page or its Turtle."""
+        wanted = request.accept_mimetypes.best_match(["text/html", "text/turtle"], default="text/html")
+        target = "ontology.ttl" if wanted == "text/turtle" else "ontology.html"
+        response = redirect(request.script_root + "/" + target, code=303)
+        response.headers["Vary"] = "Accept"
+        return response
+
     @bp.route("/id/<path:path>")
     def dereference(path: str) -> Response:
         suffixed = _SUFFIXED.match(path)

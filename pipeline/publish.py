@@ -16,6 +16,8 @@ import pyoxigraph as ox
 
 from .describe import description, write_descriptions
 from .dumps import Dump, write_dumps
+from .ontology_docs import render_ontology_docs
+from .reason import ontology_graph
 from .site import SiteWriter
 
 EXAMPLES = 5  # example resources named in VoID and DCAT
@@ -53,4 +55,23 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, report_html: str | No
     writer.render("downloads.html", "downloads/index.html", title="Downloads", dumps=dumps)
     if report_html is not None:
         (site_dir / "report.html").write_text(report_html, encoding="utf-8")
+    write_ontology(store, site_dir, base)
     return PublishSummary(writer.pages, writer.documents, tuple(dumps), site_dir, tuple(writer.problems))
+
+
+def write_ontology(store: ox.Store, site_dir: Path, base: str) -> None:
+    """The ontology's documentation page and its Turtle, where /ns dereferences to them.
+
+    Each term's documentation links an example of it in this dataset, when one has a page.
+    """
+    def example(term: str) -> str | None:
+        term, prefix = ox.NamedNode(term), ox.Literal(base + "id/")  # their N-Triples forms are safe to embed
+        query = (f"SELECT ?x WHERE {{ {{ ?x a {term} }} UNION {{ ?x {term} ?o }} "
+                 f"FILTER(STRSTARTS(STR(?x), {prefix})) }} ORDER BY ?x LIMIT 1")
+        for row in store.query(query, use_default_graph_as_union=True):
+            page = row["x"].value.removeprefix(base) + ".html"
+            return page if (site_dir / page).is_file() else None
+        return None
+
+    (site_dir / "ontology.html").write_text(render_ontology_docs(example), encoding="utf-8")
+    ontology_graph().serialize(site_dir / "ontology.ttl", format="turtle")

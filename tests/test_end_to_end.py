@@ -71,3 +71,14 @@ def test_cli_help_and_version():
     for command in ("build", "serve", "query"):
         help_text = run_newsgraph(command, "--help")
         assert help_text.returncode == 0 and "--out" in help_text.stdout
+
+
+def test_ontology_page_and_its_iri_dereference(seeds_server):
+    page = requests.get(seeds_server.url + "/ns", timeout=30)
+    assert page.history[0].status_code == 303 and page.history[0].headers["Vary"] == "Accept"
+    assert page.url.endswith("/ontology.html") and 'id="Event"' in page.text
+    assert 'href="id/' in page.text  # terms link an example from the data
+    turtle = requests.get(seeds_server.url + "/ns", headers={"Accept": "text/turtle"}, timeout=30)
+    assert turtle.url.endswith("/ontology.ttl")
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    assert len(graph) > 500
