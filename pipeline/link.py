@@ -33,10 +33,6 @@ class _Cluster:
     mentions: list[tuple[str, int, EventMention]] = field(default_factory=list)
 
     @property
-    def articles(self) -> set[str]:
-        return {a for a, _, _ in self.mentions}
-
-    @property
     def places(self) -> set[str]:
         return {m.place.key for _, _, m in self.mentions if m.place}
 
@@ -104,6 +100,8 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
 def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
     dates = {x.article.id: x.article.date for x in extractions}
     clusters: list[_Cluster] = []
+    by_type: dict[str, list[_Cluster]] = {}  # candidates for merging are of the same type
+    seen_in: dict[int, set[str]] = {}  # cluster -> the articles it already has a mention from
     for extraction in extractions:
         local: list[_Cluster] = []
         for index, mention in enumerate(extraction.events):
@@ -115,12 +113,15 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
                 local.append(home)
             home.mentions.append(item)
         for group in local:
-            home = next((c for c in clusters if not (c.articles & group.articles)
+            home = next((c for c in by_type.get(group.event_type, ()) if extraction.article.id not in seen_in[id(c)]
                          and _compatible(c, group, records, dates, same_article=False)), None)
             if home is None:
                 clusters.append(group)
+                by_type.setdefault(group.event_type, []).append(group)
+                seen_in[id(group)] = {extraction.article.id}
             else:
                 home.mentions.extend(group.mentions)
+                seen_in[id(home)].add(extraction.article.id)
     return clusters
 
 
