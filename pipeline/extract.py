@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from .extract_attribution import chain, continued_sources, paragraph_sources, quotation_sources, read
+from .extract_attribution import chain, conjuncts, continued_sources, paragraph_sources, quotation_sources, read
 from .extract_entities import Hit, context_countries, find_entities
 from .extract_lexicon import Lexicon, fold, load_lexicon
 from .extract_time import reference_date, resolve
@@ -156,18 +156,10 @@ def _children(token, deps, preps=()):
             yield from (p for p in child.children if p.dep_ == "pobj")
 
 
-def _conj(token):
-    out = [token]
-    for child in token.children:
-        if child.dep_ == "conj":
-            out.extend(_conj(child))
-    return out
-
-
 def _entities(token, ctx: _Context, want: str, depth: int = 0) -> list[EntityRef]:
     """The actors or places a noun phrase headed by `token` denotes (its conjuncts included)."""
     found: list[EntityRef] = []
-    for head in _conj(token):
+    for head in conjuncts(token):
         ref = _entity(head, ctx, want, depth)
         if ref is not None:
             ctx.named_at[ref.key] = head
@@ -574,7 +566,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         add_places(objects)
         add_places(list(_children(token, (), ("from",))))
     elif type_ in ("ArmedClash", "AirStrike", "Shelling"):
-        instruments = [i for p in _children(token, (), ("with",)) for i in _conj(p)]
+        instruments = [i for p in _children(token, (), ("with",)) for i in conjuncts(p)]
         kinds = []
         for inst in instruments:
             if _head_in(inst, cues["artillery_nouns"]) and inst.lemma_.lower() != "missile":
@@ -590,7 +582,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
             kinds = [("AirStrike", None)]
         between = [p for p in _children(token, (), ("between",))]
         if between:
-            sides = _conj(between[0])
+            sides = conjuncts(between[0])
             agents += [a for a in [_entity(sides[0], ctx, "actor", 0)] if a]
             for side in sides[1:]:
                 targets += _entities(side, ctx, "actor")
@@ -859,7 +851,7 @@ def _air(token, ctx) -> bool:
 
 
 def _aid(token, cues) -> bool:
-    return any(_head_in(t, cues["aid_nouns"]) for t in _conj(token))
+    return any(_head_in(t, cues["aid_nouns"]) for t in conjuncts(token))
 
 
 def _time(token, ctx: _Context, reading) -> TimeValue | None:
