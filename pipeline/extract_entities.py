@@ -128,10 +128,9 @@ def _name_like(span) -> bool:
 
 
 def _common_word(span) -> bool:
-    """A GeoNames city name that is also an ordinary English word (Bab, Tell, Nubl) needs a capital
-    letter that is not just sentence-initial."""
-    return len(span) == 1 and span[0].is_sent_start and span[0].lower_ in span.vocab.strings and \
-        span[0].is_stop
+    """A GeoNames city named like an English function word ("Most", "Else") at a sentence start is
+    that word, capitalised only because it opens the sentence."""
+    return len(span) == 1 and span[0].is_sent_start and span[0].is_stop
 
 
 def _strip_det(text: str) -> str:
