@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from flask import Flask, Response, send_from_directory
+from flask import Flask
 from waitress import serve as waitress_serve
 
-from .endpoint import EndpointConfig, create_blueprint
+from . import endpoint, linkeddata
+from .endpoint import EndpointConfig
 from .publication import current
 
 
@@ -23,18 +24,8 @@ def create_app(out: Path, extra_graphs: Sequence[tuple[Path, str]] = (),
     app = Flask(__name__, static_folder=None)
     app.config["PUBLICATION"] = publication
 
-    app.register_blueprint(create_blueprint(publication.store, extra_graphs, endpoint_config))
-
-    @app.route("/", defaults={"path": "index.html"})
-    @app.route("/<path:path>")
-    def site(path: str) -> Response:
-        folder = publication.site
-        if (folder / path).is_dir():
-            path = f"{path.rstrip('/')}/index.html"
-        elif not (folder / path).exists() and (folder / f"{path}.html").is_file():
-            path = f"{path}.html"
-        return send_from_directory(folder, path)
-
+    app.register_blueprint(endpoint.create_blueprint(publication.store, extra_graphs, endpoint_config))
+    app.register_blueprint(linkeddata.create_blueprint(publication.site, publication.store))
     return app
 
 
