@@ -647,6 +647,8 @@ def _build(token, type_, extra, ctx, agent_tok, agents, targets, recipients, pla
     if not places:
         places = _fallback_places(token, agent_tok, ctx, type_)
         place_toks = []
+    if not places and not agents and not targets and not recipients:
+        return []  # "the fighting", "nowhere to withdraw": nothing to say who, or where
     reading = read(token, ctx.lex.cues, ctx.quotes, ctx.paragraphs, ctx.continued)
     if reading.hypothetical:
         return []

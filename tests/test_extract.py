@@ -241,3 +241,8 @@ def test_a_heading_line_is_its_own_sentence(nlp):
     found = events("What is happening now in Syria\n\nIn Syria, a military operation by opposition forces is underway.",
                    nlp)
     assert one(found, "ArmedClash").place.key == "place/syria"
+
+
+def test_a_name_that_only_modifies_is_no_place(nlp):
+    found = events("Government forces withdrew from positions, the London-based monitor said.", nlp)
+    assert all(e.place is None or e.place.key != "place/london" for e in found)
