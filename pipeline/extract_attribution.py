@@ -91,11 +91,11 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict, cont
                 if child.dep_ in ("nsubj", "nsubjpass") and child.lemma_.lower() in cues["hedge_nouns"]:
                     certainty = "probable"
                 if child.dep_ in ("nsubj",) and child.lower_ not in ("it", "there"):
-                    sources.extend(_conjuncts(child))
+                    sources.extend(conjuncts(child))
                 elif child.dep_ == "agent":
-                    sources.extend(t for p in child.children if p.dep_ == "pobj" for t in _conjuncts(p))
+                    sources.extend(t for p in child.children if p.dep_ == "pobj" for t in conjuncts(p))
                 elif child.dep_ == "dative" or (lemma == "tell" and child.dep_ == "dobj"):
-                    sources.extend(_conjuncts(child))
+                    sources.extend(conjuncts(child))
         if node.dep_ == "acl" and node.head.lemma_.lower() in cues["hedge_nouns"] and node.head.head.lemma_ == "be":
             certainty = "probable"
         if node.dep_ in ("acl", "ccomp") and node.head.pos_ == "NOUN" and node.head.lemma_.lower() in cues["hedge_nouns"]:
@@ -113,11 +113,11 @@ def read(trigger, cues: dict, quote_sources: dict, paragraph_sources: dict, cont
             for to in token.children:
                 for pobj in to.children:
                     if pobj.dep_ == "pobj":
-                        sources.extend(_conjuncts(_informant(pobj)))
+                        sources.extend(conjuncts(_informant(pobj)))
         if token.lemma_.lower() in cues["citing_verbs"] and token.dep_ in ("advcl", "acl", "xcomp", "conj"):
-            sources.extend(t for c in token.children if c.dep_ == "dobj" for t in _conjuncts(c))
+            sources.extend(t for c in token.children if c.dep_ == "dobj" for t in conjuncts(c))
         if token.lower_ == "reference" and token.head.lower_ == "with":
-            sources.extend(t for p in token.children if p.lower_ == "to" for c in p.children for t in _conjuncts(c))
+            sources.extend(t for p in token.children if p.lower_ == "to" for c in p.children for t in conjuncts(c))
     if not sources:
         sources.extend(quote_sources.get(trigger.i, ()))
     if not sources:
@@ -137,7 +137,7 @@ def _trailing_report(top, cues: dict) -> list:
                 child.lemma_.lower() in cues["reporting_verbs"] and not any(c.dep_ == "ccomp" for c in child.children):
             out = list(_report_subjects(child))
             out += [t for c in child.children if c.dep_ in ("dobj", "dative") and child.lemma_.lower() == "tell"
-                    for t in _conjuncts(c)]
+                    for t in conjuncts(c)]
             return out
     return []
 
@@ -157,11 +157,12 @@ def _informant(token):
     return token
 
 
-def _conjuncts(token):
+def conjuncts(token):
+    """The token and the tokens coordinated with it ("Talbisa and Rastan")."""
     out = [token]
     for child in token.children:
         if child.dep_ == "conj":
-            out.extend(_conjuncts(child))
+            out.extend(conjuncts(child))
     return out
 
 
@@ -216,9 +217,9 @@ def _report_subjects(verb) -> tuple:
     out = []
     for child in verb.children:
         if child.dep_ == "nsubj" and child.lower_ not in ("it", "there"):
-            out.extend(_conjuncts(child))
+            out.extend(conjuncts(child))
         elif child.dep_ == "agent":
-            out.extend(t for p in child.children if p.dep_ == "pobj" for t in _conjuncts(p))
+            out.extend(t for p in child.children if p.dep_ == "pobj" for t in conjuncts(p))
     return tuple(out)
 
 

@@ -105,9 +105,10 @@ def _resolve(span, lex: Lexicon, countries, fuzzy: bool) -> Hit | None:
     text = span.text
     actor = lex.actor(text)
     place = None
-    if span[0].text[:1].isupper() or span[0].lower_ == "the" and len(span) > 1 and span[1].text[:1].isupper():
+    if (span[0].text[:1].isupper() or span[0].lower_ == "the" and len(span) > 1 and span[1].text[:1].isupper()) \
+            and not _modifier(span):
         found = lex.place(_strip_det(text), countries, fuzzy=fuzzy)
-        place = found if found and not (found[0].record.kind == "Place" and _common_word(span)) else None
+        place = found if found and _plausible(found[0], span, text, countries) else None
     if not (actor or place):
         return None
     confidence = max(0.9 if actor else 0.0, place[1] if place else 0.0)
@@ -127,11 +128,30 @@ def _name_like(span) -> bool:
                for t in span) and not any(t.is_stop and not t.text[:1].isupper() for t in span)
 
 
+def _modifier(span) -> bool:
+    """"a London-based group", "U.S.-backed forces": the name only modifies, it names no place here."""
+    doc = span.doc
+    return span.end + 1 < len(doc) and doc[span.end].text == "-" and doc[span.end + 1].lower_ in (
+        "based", "backed", "led", "linked", "held", "controlled", "born", "made")
+
+
+def _plausible(entry, span, text: str, countries) -> bool:
+    """A small GeoNames city far from the article's countries, or one found by an old alternate name
+    ("Africa" is an old name of Mahdia), is more likely a word than that city."""
+    record = entry.record
+    if record.kind != "Place" or not record.geonames:
+        return True
+    if _common_word(span):
+        return False
+    if countries and record.country not in countries:
+        return entry.population >= 100000 and fold(text) == fold(record.label)
+    return True
+
+
 def _common_word(span) -> bool:
-    """A GeoNames city name that is also an ordinary English word (Bab, Tell, Nubl) needs a capital
-    letter that is not just sentence-initial."""
-    return len(span) == 1 and span[0].is_sent_start and span[0].lower_ in span.vocab.strings and \
-        span[0].is_stop
+    """A GeoNames city named like an English function word ("Most", "Else") at a sentence start is
+    that word, capitalised only because it opens the sentence."""
+    return len(span) == 1 and span[0].is_sent_start and span[0].is_stop
 
 
 def _strip_det(text: str) -> str:

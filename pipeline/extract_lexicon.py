@@ -22,28 +22,32 @@ from .model import EntityRecord
 from .vocab import slug
 
 _APOSTROPHES = str.maketrans({c: "'" for c in "ʼ’‘`´ʻʿʾ"})
+_POSSESSIVE = re.compile(r"'s\b")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_ALPHA = re.compile(r"[^a-z]")
+_VOWELS = re.compile(r"[aeiouwy]")
+_DOUBLED = re.compile(r"(.)\1+")
+_LEADING_THE = re.compile(r"^the\s+")
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|ar|as|ad|an|at|az|ash|ath|ad|ed|es|er|et|ez)[\s-]+")
 
 
 def fold(text: str) -> str:
     """Compare form of a name: no accents, case, punctuation or leading "the"."""
-    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"'s\b", "", text).replace("'", "")  # Dar'a = Dara, Hay'at = Hayat
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    return re.sub(r"^the\s+", "", text)
+    text = text.translate(_APOSTROPHES)
+    if not text.isascii():  # most names are plain ASCII: skip the Unicode decomposition for them
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = _POSSESSIVE.sub("", text.lower()).replace("'", "")  # Dar'a = Dara, Hay'at = Hayat
+    return _LEADING_THE.sub("", _NON_ALNUM.sub(" ", text).strip())
 
 
-def skeleton(text: str) -> str:
+def skeleton(text: str, folded: bool = False) -> str:
     """A spelling-variant key for transliterated names (Talbise / Tallbisah, Deraa / Daraa).
 
     Drops a leading Arabic article, vowels and the glides w/y, doubled letters and a
     final h: transliterations of one Arabic name mostly differ only there.
     """
-    text = _ARTICLE_PREFIX.sub("", fold(text))
-    text = re.sub(r"[^a-z]", "", text)
-    text = re.sub(r"[aeiouwy]", "", text)
-    text = re.sub(r"(.)\1+", r"\1", text)
+    text = _ARTICLE_PREFIX.sub("", text if folded else fold(text))
+    text = _DOUBLED.sub(r"\1", _VOWELS.sub("", _NON_ALPHA.sub("", text)))
     return text[:-1] if text.endswith("h") and len(text) > 3 else text
 
 
@@ -200,10 +204,11 @@ def load_lexicon() -> Lexicon:
                               geonames=int(city["geonameid"]), latitude=float(city["latitude"]),
                               longitude=float(city["longitude"]), country=lex.country_by_code.get(city["countrycode"]))
         entry = Entry(record, int(city["population"]), city["countrycode"])
-        for name in dict.fromkeys(fold(n) for n in names):
+        folded = list(dict.fromkeys(fold(n) for n in names))
+        for name in folded:
             if name and not name.isdigit() and len(name) > 2:
                 lex.places.setdefault(name, []).append(entry)
-        for name in dict.fromkeys(skeleton(n) for n in names):
+        for name in dict.fromkeys(skeleton(n, folded=True) for n in folded):
             lex.place_skeletons.setdefault(name, []).append(entry)
     _unique_city_keys(lex)
     for entries in lex.places.values():

@@ -24,6 +24,7 @@ from .model import ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRe
 from .vocab import slug
 
 MAX_DAYS_APART = 2
+NEXT_SENTENCE = 300  # characters between a sentence's end and the next mention: about one sentence on
 ONGOING = {"Advance", "ArmedClash"}  # reported day after day: they do not date a report
 
 
@@ -31,10 +32,6 @@ ONGOING = {"Advance", "ArmedClash"}  # reported day after day: they do not date 
 class _Cluster:
     event_type: str
     mentions: list[tuple[str, int, EventMention]] = field(default_factory=list)
-
-    @property
-    def articles(self) -> set[str]:
-        return {a for a, _, _ in self.mentions}
 
     @property
     def places(self) -> set[str]:
@@ -88,8 +85,10 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
                     "Organisation" if first[:1].isupper() else "GenericActor")
             record = EntityRecord(key, first, kind, aliases=tuple(labels[key][1:]))
         else:
-            extra = tuple(n for n in labels[key] if n not in record.aliases and n != record.label)
-            record = EntityRecord(record.key, record.label, record.kind, record.aliases + extra, record.description,
+            # a GeoNames city's many alternate names are for matching; publish the names articles use
+            known = () if record.geonames and record.kind == "Place" else record.aliases
+            extra = tuple(dict.fromkeys(n for n in labels[key] if n not in known and n != record.label))
+            record = EntityRecord(record.key, record.label, record.kind, known + extra, record.description,
                                   record.wikidata, record.geonames, record.latitude, record.longitude,
                                   record.sector, record.country)
         records[key] = record
@@ -104,6 +103,8 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
 def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
     dates = {x.article.id: x.article.date for x in extractions}
     clusters: list[_Cluster] = []
+    by_type: dict[str, list[_Cluster]] = {}  # candidates for merging are of the same type
+    seen_in: dict[int, set[str]] = {}  # cluster -> the articles it already has a mention from
     for extraction in extractions:
         local: list[_Cluster] = []
         for index, mention in enumerate(extraction.events):
@@ -115,12 +116,15 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
                 local.append(home)
             home.mentions.append(item)
         for group in local:
-            home = next((c for c in clusters if not (c.articles & group.articles)
+            home = next((c for c in by_type.get(group.event_type, ()) if extraction.article.id not in seen_in[id(c)]
                          and _compatible(c, group, records, dates, same_article=False)), None)
             if home is None:
                 clusters.append(group)
+                by_type.setdefault(group.event_type, []).append(group)
+                seen_in[id(group)] = {extraction.article.id}
             else:
                 home.mentions.extend(group.mentions)
+                seen_in[id(home)].add(extraction.article.id)
     return clusters
 
 
@@ -139,9 +143,21 @@ def _compatible(a: _Cluster, b: _Cluster, records, dates: dict, same_article: bo
             return False
     elif a.places and not b.places and b.times(dates) and not a.times(dates):
         return False  # an unplaced mention with a date of its own is not the undated event before it
+    elif a.places or b.places:  # one side names no place: is it a restatement of the other?
+        if a.agents and b.agents:
+            if not a.agents & b.agents:
+                return False  # "rebels" elsewhere are not the HTS that storms Homs
+        elif not _adjacent(a, b):
+            return False  # an unplaced, unattributed mention restates only an event told just before it
     if not _agents_agree(a.agents, b.agents, records):
         return False
     return _times_agree(a.times(dates), b.times(dates))
+
+
+def _adjacent(a: _Cluster, b: _Cluster) -> bool:
+    """b's first mention is in the sentence of a's last mention or the one after it."""
+    last, first = a.mentions[-1][2].span, b.mentions[0][2].span
+    return 0 <= first.sentence_start - last.sentence_start and first.sentence_start - last.sentence_end <= NEXT_SENTENCE
 
 
 def _agents_agree(a: set[str], b: set[str], records) -> bool:

@@ -63,7 +63,7 @@ def test_far_apart_dates_are_different_events(nlp):
 
 
 def test_a_restatement_in_the_same_article_joins_its_event(nlp):
-    corpus = corpus_of(nlp, "Government forces withdrew from Hama. The withdrawal surprised many.")
+    corpus = corpus_of(nlp, "Government forces withdrew from Hama. Their withdrawal surprised many.")
     withdrawals = [e for e in corpus.events if e.event_type == "Withdraw"]
     assert len(withdrawals) == 1 and len(withdrawals[0].mentions) == 2
 
@@ -88,3 +88,10 @@ def test_an_inferred_article_date_moves_to_the_day_its_siblings_give_its_news(nl
     capture = next(e for e in corpus.events if e.event_type == "TakeControl")
     assert (capture.time.value, capture.time.stated) == ("2024-12-06", False)
     assert len(capture.mentions) == 2
+
+
+def test_an_unplaced_mention_far_away_or_of_another_side_is_not_a_restatement(nlp):
+    corpus = corpus_of(nlp, "HTS forces prepare to storm Homs. Reuters reported it.\n\nThe war was long. Elsewhere, "
+                            "another faction of rebels is launching an offensive in the south.")
+    storms = [e for e in corpus.events if e.event_type == "ArmedClash" and e.place and e.place.key == "place/homs"]
+    assert len(storms) == 1 and len(storms[0].mentions) == 1
