@@ -8,16 +8,14 @@ with their mappings. Terms of our namespace get an anchor named by their local n
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from pipeline.reason import ontology_graph
-from pipeline.validate import TEMPLATES_DIR
+from pipeline.validate import curie, templates
 from pipeline.vocab import ACLED, NG, NGT, PLOVER, PREFIXES
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/newsgraph/ns")
@@ -86,16 +84,6 @@ class Section:
     description: str = ""
 
 
-def _names() -> Graph:
-    graph = Graph(bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    return graph
-
-
-_NAMES = _names().namespace_manager
-
-
 def _anchor(iri: URIRef) -> str | None:
     """Our terms and concepts have anchors on the page; other vocabularies' do not."""
     if str(iri).startswith(str(NG)):
@@ -106,18 +94,11 @@ def _anchor(iri: URIRef) -> str | None:
     return None
 
 
-def _curie(iri: URIRef) -> str:
-    try:
-        return _NAMES.curie(iri, generate=False)
-    except (KeyError, ValueError):
-        return str(iri)
-
-
 def _link(node) -> Link:
     """A term (linked to its anchor here or to its IRI) or a literal such as a note."""
     if isinstance(node, URIRef):
         anchor = _anchor(node)
-        return Link(_curie(node), f"#{anchor}" if anchor else str(node))
+        return Link(curie(node), f"#{anchor}" if anchor else str(node))
     return Link(str(node), None, term=False)
 
 
@@ -134,9 +115,9 @@ def _term(graph: Graph, iri: URIRef, relations, lookup, depth: int = 0) -> Term:
                                 (OWL.InverseFunctionalProperty, "inverse functional"))
         if (iri, RDF.type, kind) in graph
     )
-    label = graph.value(iri, RDFS.label) or graph.value(iri, SKOS.prefLabel) or _curie(iri)
+    label = graph.value(iri, RDFS.label) or graph.value(iri, SKOS.prefLabel) or curie(iri)
     definition = graph.value(iri, SKOS.definition) or graph.value(iri, RDFS.comment) or ""
-    return Term(anchor=_anchor(iri) or str(iri), iri=str(iri), name=_curie(iri), label=str(label),
+    return Term(anchor=_anchor(iri) or str(iri), iri=str(iri), name=curie(iri), label=str(label),
                 definition=str(definition), relations=tuple(rows), characteristics=characteristics,
                 example=lookup(str(iri)) if lookup else None, depth=depth)
 
@@ -181,11 +162,6 @@ def documentation(graph: Graph | None = None, example_lookup: Callable[[str], st
     return sections
 
 
-@functools.cache
-def _templates() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True))
-
-
 def render_ontology_docs(example_lookup: Callable[[str], str | None] | None = None) -> str:
     """The documentation page. `example_lookup(term_iri)` may give a link to an example in the data."""
     graph = ontology_graph()
@@ -198,5 +174,5 @@ def render_ontology_docs(example_lookup: Callable[[str], str | None] | None = No
         "license": str(graph.value(ONTOLOGY_IRI, DCTERMS.license)),
         "namespace": str(NG),
     }
-    return _templates().get_template("ontology.html").render(
+    return templates().get_template("ontology.html").render(
         ontology=header, sections=documentation(graph, example_lookup), prefixes=PREFIXES)

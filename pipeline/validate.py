@@ -61,15 +61,20 @@ def _namespaces() -> Graph:
 _NAMES = _namespaces().namespace_manager
 
 
+def curie(iri: URIRef) -> str:
+    """An IRI as a prefixed name when one of our prefixes covers it, else in full."""
+    try:
+        return _NAMES.curie(iri, generate=False)
+    except (KeyError, ValueError):
+        return str(iri)
+
+
 def _show(term) -> str:
     """A term as a person reads it: prefixed name, full IRI, or a short literal."""
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        try:
-            return _NAMES.curie(term, generate=False)
-        except (KeyError, ValueError):
-            return str(term)
+        return curie(term)
     if isinstance(term, Literal):
         text = str(term)
         return repr(text if len(text) <= 80 else text[:77] + "...")
@@ -223,13 +228,14 @@ def format_report(validations: Mapping[str, Validation]) -> str:
 
 
 @functools.cache
-def _templates() -> Environment:
+def templates() -> Environment:
+    """The Jinja environment of our pages (site/templates), escaping everything by default."""
     return Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True))
 
 
 def render_validation_html(validations: Mapping[str, Validation]) -> str:
     """The validation report as an HTML page of the site."""
-    return _templates().get_template("validation.html").render(
+    return templates().get_template("validation.html").render(
         validations=dict(sorted(validations.items())),
         severities=SEVERITIES,
         totals={s: sum(v.count(s) for v in validations.values()) for s in SEVERITIES},
