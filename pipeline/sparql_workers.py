@@ -252,7 +252,7 @@ class _Worker:
 class WorkerPool:
     """A fixed number of query worker processes over one read-only store."""
 
-    def __init__(self, store_path: Path, size: int, memory_limit: int = 0, demote_after: float = 5.0):
+    def __init__(self, store_path: Path, size: int, memory_limit: int = 0, demote_after: float = 2.0):
         self.store_path = store_path
         self.size = size
         self.memory_limit = memory_limit
