@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import random
 import socket
 import statistics
@@ -121,6 +122,7 @@ def main() -> None:
     host, port, path = "127.0.0.1", parts.port or 80, parts.path or "/sparql"
     queries = [(example.name, example.query) for example in load_examples()]
 
+    load_before = os.getloadavg()[0]
     samples: list[Sample] = []
     origin = time.monotonic()
     stop = origin + args.seconds
@@ -146,7 +148,8 @@ def main() -> None:
     before = [s for s in samples if s.started < begin]
     during = [s for s in samples if begin <= s.started < end]
     after = [s for s in samples if s.started >= end]
-    print(f"endpoint {url}: {args.clients} clients, {args.seconds:g} s, {len(queries)} example queries")
+    print(f"endpoint {url}: {args.clients} clients, {args.seconds:g} s, {len(queries)} example queries; "
+          f"{os.cpu_count()} CPUs, load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after")
     print(f"runaway query: HTTP {runaway_status} after {end - begin:.1f} s (sent at {begin:.1f} s)")
     print(_summary("all", samples, args.seconds))
     print(_summary(f"before runaway (0-{begin:.0f} s)", before, begin))

@@ -5,8 +5,9 @@ only way to really stop a runaway query is to run it in a process of its own and
 kill that process. Each worker opens the store read-only once and then answers
 jobs over a pipe; the pool hands a job to an idle worker, waits up to the time
 limit, and on expiry kills the worker and starts a fresh one in the background.
-A query that runs longer than a second is reniced so that it yields the CPU to the
-short queries beside it, and its worker is replaced once it finishes. Where Linux
+A query that runs longer than a few seconds is reniced so that it yields the CPU to
+the short queries beside it; once it finishes its worker gets its priority back (or,
+where the server may not raise priorities, is replaced). Where Linux
 allows it, workers run without any network at all.
 """
 
@@ -234,6 +235,14 @@ class _Worker:
         except (OSError, EOFError):  # it died while starting, or the pool closed meanwhile
             return False
 
+    def restore_priority(self) -> bool:
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, 0)
+        except PermissionError:
+            return False
+        self.demoted = False
+        return True
+
     def kill(self) -> None:
         self.process.kill()
         self.process.join()
@@ -243,7 +252,7 @@ class _Worker:
 class WorkerPool:
     """A fixed number of query worker processes over one read-only store."""
 
-    def __init__(self, store_path: Path, size: int, memory_limit: int = 0, demote_after: float = 1.0):
+    def __init__(self, store_path: Path, size: int, memory_limit: int = 0, demote_after: float = 2.0):
         self.store_path = store_path
         self.size = size
         self.memory_limit = memory_limit
@@ -321,8 +330,8 @@ class WorkerPool:
         except (EOFError, OSError) as exc:
             self._replace(worker)
             raise WorkerLost() from exc
-        if worker.demoted:  # a reniced process cannot be given its priority back unprivileged
-            self._replace(worker)
+        if worker.demoted and not worker.restore_priority():
+            self._replace(worker)  # without CAP_SYS_NICE a process cannot be given its priority back
         else:
             self._idle.put(worker)
         return outcome
