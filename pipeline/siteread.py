@@ -93,9 +93,12 @@ class Reader:
         return list(dict.fromkeys(q.subject for q in quads))
 
     def label(self, node: Term | None) -> str:
-        """The node's label (rdfs:label, skos:prefLabel, ng:title, schema:name), or ""."""
+        """The node's label (rdfs:label, skos:prefLabel, ng:title, schema:name), English or
+        untagged first, or "" when it has none."""
+        if not isinstance(node, ox.NamedNode):
+            return ""
         for predicate in LABELS:
-            value = self.first(node, predicate) if node is not None else None
-            if value is not None:
-                return value.value
+            labels = [q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)]
+            if labels:
+                return min(labels, key=lambda l: (getattr(l, "language", None) not in (None, "en"), l.value)).value
         return ""

@@ -1,7 +1,8 @@
 """What a page shows, read from the store: typed views of events, entities and articles.
 
-Each view is built from a few SPARQL queries for one resource (see siteread.py), so
-pages are rendered one by one. Text from articles is untrusted: views carry it as plain
+Each view is built from direct lookups of one resource's statements and those of its
+neighbours (see siteread.py), so pages are rendered one by one at a cost that does not
+grow with the store. Text from articles is untrusted: views carry it as plain
 strings and the templates escape it; nothing here builds markup.
 """
 

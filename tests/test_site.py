@@ -248,3 +248,14 @@ def test_a_malformed_resource_is_named_and_the_rest_published(tmp_path):
 def test_publishing_the_sample_reports_no_problems(site):
     _, summary = site
     assert summary.problems == ()
+
+
+def test_labels_prefer_english_then_untagged():
+    from pipeline.siteread import Reader
+    store = ox.Store()
+    node, label = ox.NamedNode(f"{BASE}id/place/homs"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    graph = ox.NamedNode(f"{BASE}graph/resolved")
+    for literal in (ox.Literal("حمص", language="ar"), ox.Literal("Homs", language="en"), ox.Literal("Hims", language="de")):
+        store.add(ox.Quad(node, label, literal, graph))
+    assert Reader(store, BASE).label(node) == "Homs"
+    assert Reader(store, BASE).label(ox.NamedNode(f"{BASE}id/place/nowhere")) == ""
