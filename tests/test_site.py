@@ -259,3 +259,23 @@ def test_labels_prefer_english_then_untagged():
         store.add(ox.Quad(node, label, literal, graph))
     assert Reader(store, BASE).label(node) == "Homs"
     assert Reader(store, BASE).label(ox.NamedNode(f"{BASE}id/place/nowhere")) == ""
+
+
+def test_gazetteer_names_are_tidied_and_the_most_specific_class_shown():
+    from pipeline.views import split_aliases
+    shown, more = split_aliases("Homs", ["Hims", "Homs ;", "Homs.", "h xms", "mdynt hms", "حمص", "Emesa", "HIMS",
+                                         "Ḥimṣ", "Hims"])
+    assert shown == ("Hims", "Emesa")  # "Ḥimṣ", "HIMS" and "Homs ;" fold to names already there
+    assert set(more) == {"h xms", "mdynt hms", "حمص"}
+    store = sample_store()
+    sub = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+    ng, graph = "https://w3id.org/newsgraph/ns#", ox.NamedNode(f"{BASE}graph/ontology")
+    store.add(ox.Quad(ox.NamedNode(ng + "Place"), sub, ox.NamedNode(ng + "Location"), graph))
+    store.add(ox.Quad(ox.NamedNode(ng + "Location"), sub, ox.NamedNode("http://www.w3.org/2003/01/geo/wgs84_pos#SpatialThing"), graph))
+    homs = ox.NamedNode(f"{BASE}id/place/homs")
+    for cls in (ng + "Location", "http://www.w3.org/2003/01/geo/wgs84_pos#SpatialThing"):
+        store.add(ox.Quad(homs, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(cls),
+                          ox.NamedNode(f"{BASE}graph/resolved")))
+    from pipeline.siteread import Reader
+    from pipeline.views import Views
+    assert Views(Reader(store, BASE)).entity(homs.value, "place").types == ("Place",)
