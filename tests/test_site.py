@@ -279,3 +279,15 @@ def test_gazetteer_names_are_tidied_and_the_most_specific_class_shown():
     from pipeline.siteread import Reader
     from pipeline.views import Views
     assert Views(Reader(store, BASE)).entity(homs.value, "place").types == ("Place",)
+
+
+def test_search_index_holds_labels_and_aliases_of_every_page(site):
+    site_dir, _ = site
+    script = (site_dir / "static/search-index.js").read_text()
+    entries = json.loads(script.removeprefix("window.NEWSGRAPH_SEARCH = ").rstrip().removesuffix(";"))
+    by_path = {e["p"]: e for e in entries}
+    assert by_path["id/place/homs.html"]["a"] == ["Hims"] and by_path["id/place/homs.html"]["k"] == "place"
+    assert by_path["id/actor/hayat-tahrir-al-sham.html"]["a"] == ["HTS"]
+    for entry in entries:
+        assert (site_dir / entry["p"]).is_file()
+    assert len(entries) == 8 + 5 + 5 + 3 + 4  # actors, places, events, articles, event types
