@@ -42,8 +42,13 @@ def bind(query: str, values: dict[str, str | ox.NamedNode | ox.Literal]) -> str:
         return query
     terms = {k: v if not isinstance(v, str) else ox.Literal(v) for k, v in values.items()}
     block = "VALUES (" + " ".join(f"?{k}" for k in terms) + ") { (" + " ".join(str(v) for v in terms.values()) + ") }"
-    at = query.index("WHERE {") + len("WHERE {")
-    return f"{query[:at]}\n  {block}{query[at:]}"
+    lines = query.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if "WHERE {" in line and not line.lstrip().startswith("#"):
+            at = line.index("WHERE {") + len("WHERE {")
+            lines[number] = f"{line[:at]}\n  {block}{line[at:]}"
+            return "".join(lines)
+    raise ValueError("a site query binding values needs a `WHERE {` line to bind them in")
 
 
 class Reader:

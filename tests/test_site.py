@@ -291,3 +291,12 @@ def test_search_index_holds_labels_and_aliases_of_every_page(site):
     for entry in entries:
         assert (site_dir / entry["p"]).is_file()
     assert len(entries) == 8 + 5 + 5 + 3 + 4  # actors, places, events, articles, event types
+
+
+def test_values_are_bound_in_the_query_not_in_its_comments():
+    from pipeline.siteread import bind
+    query = "# find things WHERE { it is }\nSELECT ?p WHERE { ?e ?p ?o }"
+    bound = bind(query, {"e": ox.NamedNode(f"{BASE}id/place/homs")})
+    assert bound.splitlines()[0] == "# find things WHERE { it is }"
+    assert f"VALUES (?e) {{ (<{BASE}id/place/homs>) }}" in bound.splitlines()[2]
+    assert "say \\\"hi\\\"" in bind("SELECT ?p WHERE { ?e ?p ?o }", {"e": 'say "hi"'})  # literals escaped
