@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 from .views import Link
 
+FRAME_REACH = 8.0  # degrees from the centre of events that the map frames
+
 
 @dataclass(frozen=True)
 class MapPoint:
@@ -29,6 +31,7 @@ class MapChart:
     height: int
     points: tuple[MapPoint, ...]
     grid: tuple[tuple[str, float, float, float, float], ...]  # label, x1, y1, x2, y2
+    outside: tuple[tuple[Link, int], ...] = ()  # places with events too far away to frame
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,11 @@ def map_chart(places: list[tuple[Link, float, float, int]], width: int = 760, pa
     places = [p for p in places if -90 <= p[1] <= 90 and -180 <= p[2] <= 180]
     if not places:
         return None
+    places, outside = _frame(places)
     lats, lons = [p[1] for p in places], [p[2] for p in places]
     # At least a few degrees each way, so one city or a tight cluster still shows its region.
     mid_lat, mid_lon = (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
-    half_lat, half_lon = max((max(lats) - min(lats)) / 2 + 0.5, 2), max((max(lons) - min(lons)) / 2 + 0.5, 2.5)
+    half_lat, half_lon = max((max(lats) - min(lats)) / 2 + 0.3, 1), max((max(lons) - min(lons)) / 2 + 0.3, 1.2)
     south, north = mid_lat - half_lat, mid_lat + half_lat
     west, east = mid_lon - half_lon, mid_lon + half_lon
     squeeze = math.cos(math.radians(mid_lat))
@@ -82,7 +86,31 @@ def map_chart(places: list[tuple[Link, float, float, int]], width: int = 760, pa
     points = tuple(
         MapPoint(*project(lat, lon), round(3 + 2 * math.sqrt(count), 1), link, count)
         for link, lat, lon, count in sorted(places, key=lambda p: -p[3]))
-    return MapChart(width, height, points, tuple(grid))
+    return MapChart(width, height, points, tuple(grid),
+                    tuple((link, count) for link, _, _, count in sorted(outside, key=lambda p: -p[3])))
+
+
+def _frame(places: list, reach: float = FRAME_REACH) -> tuple[list, list]:
+    """Split places into those near where most events are, and the far-off rest.
+
+    The centre is the event-weighted median of latitude and longitude, which a few
+    outliers (a London-based watchdog, an airport on another continent) cannot move;
+    a place more than `reach` degrees from it is listed beside the map, not drawn.
+    """
+    def weighted_median(values: list[tuple[float, int]]) -> float:
+        values = sorted(values)
+        half, running = sum(w for _, w in values) / 2, 0
+        for value, weight in values:
+            running += weight
+            if running >= half:
+                return value
+        return values[-1][0]
+
+    lat = weighted_median([(p[1], max(p[3], 1)) for p in places])
+    lon = weighted_median([(p[2], max(p[3], 1)) for p in places])
+    squeeze = math.cos(math.radians(lat))
+    near = [p for p in places if math.hypot(p[1] - lat, (p[2] - lon) * squeeze) <= reach]
+    return near, [p for p in places if p not in near]
 
 
 def _grid_step(extent: float) -> float:

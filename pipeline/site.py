@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from . import charts
 from .siteread import SITE_SOURCE, Reader
-from .views import Link, Paths, Views, local_name, text
+from .views import Link, Paths, Views, local_name, split_aliases, text
 from .vocab import NGT, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -242,8 +242,9 @@ class SiteWriter:
                 iri = (r.get("e") or r.get("type")).value
                 path = self.paths.page(iri)
                 if path and self.has_page(iri):
-                    entries.append({"l": clean(text(r.get(label_var)) or local_name(iri)),
-                                    "a": aliases.get(iri, []), "k": kind, "p": path})
+                    label = clean(text(r.get(label_var)) or local_name(iri))
+                    names = split_aliases(label, aliases.get(iri, []))
+                    entries.append({"l": label, "a": [*names[0], *names[1]], "k": kind, "p": path})
         target = self.site_dir / "static" / "search-index.js"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(f"window.NEWSGRAPH_SEARCH = {safe_json(entries)};\n", encoding="utf-8")

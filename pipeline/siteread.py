@@ -42,8 +42,13 @@ def bind(query: str, values: dict[str, str | ox.NamedNode | ox.Literal]) -> str:
         return query
     terms = {k: v if not isinstance(v, str) else ox.Literal(v) for k, v in values.items()}
     block = "VALUES (" + " ".join(f"?{k}" for k in terms) + ") { (" + " ".join(str(v) for v in terms.values()) + ") }"
-    at = query.index("WHERE {") + len("WHERE {")
-    return f"{query[:at]}\n  {block}{query[at:]}"
+    lines = query.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if "WHERE {" in line and not line.lstrip().startswith("#"):
+            at = line.index("WHERE {") + len("WHERE {")
+            lines[number] = f"{line[:at]}\n  {block}{line[at:]}"
+            return "".join(lines)
+    raise ValueError("a site query binding values needs a `WHERE {` line to bind them in")
 
 
 class Reader:
@@ -93,9 +98,12 @@ class Reader:
         return list(dict.fromkeys(q.subject for q in quads))
 
     def label(self, node: Term | None) -> str:
-        """The node's label (rdfs:label, skos:prefLabel, ng:title, schema:name), or ""."""
+        """The node's label (rdfs:label, skos:prefLabel, ng:title, schema:name), English or
+        untagged first, or "" when it has none."""
+        if not isinstance(node, ox.NamedNode):
+            return ""
         for predicate in LABELS:
-            value = self.first(node, predicate) if node is not None else None
-            if value is not None:
-                return value.value
+            labels = [q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)]
+            if labels:
+                return min(labels, key=lambda l: (getattr(l, "language", None) not in (None, "en"), l.value)).value
         return ""

@@ -1,13 +1,15 @@
 """What a page shows, read from the store: typed views of events, entities and articles.
 
-Each view is built from a few SPARQL queries for one resource (see siteread.py), so
-pages are rendered one by one. Text from articles is untrusted: views carry it as plain
+Each view is built from direct lookups of one resource's statements and those of its
+neighbours (see siteread.py), so pages are rendered one by one at a cost that does not
+grow with the store. Text from articles is untrusted: views carry it as plain
 strings and the templates escape it; nothing here builds markup.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -22,6 +24,7 @@ _MENTION_IRI = re.compile(r"^id/mention/([A-Za-z0-9._~-]+)/(\d+)-(\d+)$")
 _TYPE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 # Pubby's high-degree rule: a page lists at most this many events; the index has all.
 MAX_EVENTS_PER_PAGE = 200
+ALIASES_SHOWN = 6
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,9 @@ class EntityView:
     iri: str
     kind: str
     label: str
-    types: tuple[str, ...]
-    aliases: tuple[str, ...]
+    types: tuple[str, ...]  # its most specific classes of our ontology
+    aliases: tuple[str, ...]  # a few readable other names
+    more_aliases: tuple[str, ...]  # the rest, behind a disclosure
     description: str
     authorities: tuple[Link, ...]
     coordinates: tuple[float, float] | None
@@ -197,6 +201,31 @@ def _stance(certainty: str, polarity: str, tense: str, sourced: bool) -> tuple[s
     return "reported", tuple(badges)
 
 
+def fold(name: str) -> str:
+    """A name reduced for comparison: no accents, case, punctuation or spacing."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if c.isalnum()).casefold()
+
+
+def split_aliases(label: str, aliases: list[str], shown: int = ALIASES_SHOWN) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A few readable other names, and the rest.
+
+    Gazetteers carry dozens of alternate names with stray punctuation, transliteration
+    keys and scripts a reader may not read: tidy them, drop repeats of the label or of
+    each other (after folding), and show first Latin-script names that look like names.
+    """
+    seen, names = {fold(label)}, []
+    for alias in aliases:
+        tidy = alias.strip().strip(";,.:").strip()
+        if tidy and fold(tidy) and fold(tidy) not in seen:
+            seen.add(fold(tidy))
+            names.append(tidy)
+    latin = [n for n in names if all("LATIN" in unicodedata.name(c, "") for c in n if c.isalpha())]
+    readable = sorted((n for n in latin if n[0].isupper()), key=lambda n: (len(n), n))[:shown]
+    rest = sorted(n for n in names if n not in readable)
+    return tuple(readable), tuple(rest)
+
+
 def split_sentence(sentence: str, sentence_begin: int, begin: int, end: int, anchor: str) -> tuple[str, str, str]:
     """The sentence as (before, mention, after), by offsets, or by the anchor if they disagree."""
     lo, hi = begin - sentence_begin, end - sentence_begin
@@ -282,10 +311,12 @@ class Views:
             for p in (OWL_SAMEAS, SKOS_EXACT) for o in own.get(p, [])
             if isinstance(o, ox.NamedNode) and o.value.startswith(("http://", "https://")))
         lat, long = first(WGS84_LAT), first(WGS84_LONG)
+        label = first(RDFS_LABEL, SKOS_PREF, SCHEMA_NAME) or local_name(iri)
+        shown, more = split_aliases(label, [a.value for a in own.get(SKOS_ALT, [])])
         view = EntityView(
-            iri=iri, kind=kind, label=first(RDFS_LABEL, SKOS_PREF, SCHEMA_NAME) or local_name(iri),
-            types=tuple(sorted(local_name(t.value) for t in own.get(RDF_TYPE, []))),
-            aliases=tuple(sorted(a.value for a in own.get(SKOS_ALT, []))),
+            iri=iri, kind=kind, label=label,
+            types=self._specific_types(own.get(RDF_TYPE, [])),
+            aliases=shown, more_aliases=more,
             description=first(RDFS_COMMENT, SCHEMA_DESCRIPTION, DCT_DESCRIPTION, SKOS_DEFINITION),
             authorities=authorities,
             coordinates=(float(lat), float(long)) if lat and long else None,
@@ -304,6 +335,24 @@ class Views:
         view.mention_count = len(mentions)
         view.mentions = self._evidence(mentions[:MAX_EVENTS_PER_PAGE])
         return view
+
+    def _specific_types(self, types: list) -> tuple[str, ...]:
+        """Our ontology's classes of a resource minus their superclasses (inferred ones are
+        materialised in the store), or every type when none is ours."""
+        ours = [t for t in types if isinstance(t, ox.NamedNode) and t.value.startswith(str(NG))]
+        supers = {sup for t in ours for sup in self._superclasses(t)}
+        specific = [t for t in ours if t not in supers] or types
+        return tuple(sorted({local_name(t.value) for t in specific}))
+
+    def _superclasses(self, cls: ox.NamedNode) -> set:
+        """Every class above `cls` by rdfs:subClassOf (the ontology graph is in the store)."""
+        found, todo = set(), [cls]
+        while todo:
+            for sup in self.reader.store.quads_for_pattern(todo.pop(), ox.NamedNode(RDFS_SUBCLASS), None, None):
+                if sup.object not in found and sup.object != cls:
+                    found.add(sup.object)
+                    todo.append(sup.object)
+        return found
 
     def _events_of(self, node: ox.NamedNode) -> list:
         """The events `node` takes part in (through a participation) or that happen at it."""
@@ -385,6 +434,7 @@ class Views:
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"

@@ -248,3 +248,55 @@ def test_a_malformed_resource_is_named_and_the_rest_published(tmp_path):
 def test_publishing_the_sample_reports_no_problems(site):
     _, summary = site
     assert summary.problems == ()
+
+
+def test_labels_prefer_english_then_untagged():
+    from pipeline.siteread import Reader
+    store = ox.Store()
+    node, label = ox.NamedNode(f"{BASE}id/place/homs"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    graph = ox.NamedNode(f"{BASE}graph/resolved")
+    for literal in (ox.Literal("حمص", language="ar"), ox.Literal("Homs", language="en"), ox.Literal("Hims", language="de")):
+        store.add(ox.Quad(node, label, literal, graph))
+    assert Reader(store, BASE).label(node) == "Homs"
+    assert Reader(store, BASE).label(ox.NamedNode(f"{BASE}id/place/nowhere")) == ""
+
+
+def test_gazetteer_names_are_tidied_and_the_most_specific_class_shown():
+    from pipeline.views import split_aliases
+    shown, more = split_aliases("Homs", ["Hims", "Homs ;", "Homs.", "h xms", "mdynt hms", "حمص", "Emesa", "HIMS",
+                                         "Ḥimṣ", "Hims"])
+    assert shown == ("Hims", "Emesa")  # "Ḥimṣ", "HIMS" and "Homs ;" fold to names already there
+    assert set(more) == {"h xms", "mdynt hms", "حمص"}
+    store = sample_store()
+    sub = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+    ng, graph = "https://w3id.org/newsgraph/ns#", ox.NamedNode(f"{BASE}graph/ontology")
+    store.add(ox.Quad(ox.NamedNode(ng + "Place"), sub, ox.NamedNode(ng + "Location"), graph))
+    store.add(ox.Quad(ox.NamedNode(ng + "Location"), sub, ox.NamedNode("http://www.w3.org/2003/01/geo/wgs84_pos#SpatialThing"), graph))
+    homs = ox.NamedNode(f"{BASE}id/place/homs")
+    for cls in (ng + "Location", "http://www.w3.org/2003/01/geo/wgs84_pos#SpatialThing"):
+        store.add(ox.Quad(homs, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(cls),
+                          ox.NamedNode(f"{BASE}graph/resolved")))
+    from pipeline.siteread import Reader
+    from pipeline.views import Views
+    assert Views(Reader(store, BASE)).entity(homs.value, "place").types == ("Place",)
+
+
+def test_search_index_holds_labels_and_aliases_of_every_page(site):
+    site_dir, _ = site
+    script = (site_dir / "static/search-index.js").read_text()
+    entries = json.loads(script.removeprefix("window.NEWSGRAPH_SEARCH = ").rstrip().removesuffix(";"))
+    by_path = {e["p"]: e for e in entries}
+    assert by_path["id/place/homs.html"]["a"] == ["Hims"] and by_path["id/place/homs.html"]["k"] == "place"
+    assert by_path["id/actor/hayat-tahrir-al-sham.html"]["a"] == ["HTS"]
+    for entry in entries:
+        assert (site_dir / entry["p"]).is_file()
+    assert len(entries) == 8 + 5 + 5 + 3 + 4  # actors, places, events, articles, event types
+
+
+def test_values_are_bound_in_the_query_not_in_its_comments():
+    from pipeline.siteread import bind
+    query = "# find things WHERE { it is }\nSELECT ?p WHERE { ?e ?p ?o }"
+    bound = bind(query, {"e": ox.NamedNode(f"{BASE}id/place/homs")})
+    assert bound.splitlines()[0] == "# find things WHERE { it is }"
+    assert f"VALUES (?e) {{ (<{BASE}id/place/homs>) }}" in bound.splitlines()[2]
+    assert "say \\\"hi\\\"" in bind("SELECT ?p WHERE { ?e ?p ?o }", {"e": 'say "hi"'})  # literals escaped

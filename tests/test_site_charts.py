@@ -34,3 +34,13 @@ def test_timeline_counts_by_month_over_long_ranges():
     chart = timeline_chart(["2023-01-15", "2023-01-20", "2024-02-01"])
     assert chart.unit == "month"
     assert len(chart.bars) == 14 and chart.bars[0].count == 2 and chart.bars[-1].count == 1
+
+
+def test_map_frames_where_the_events_are_and_lists_far_places_beside_it():
+    near = [(Link(f"p{i}", f"P{i}"), 34.5 + i / 10, 36.5 + i / 10, 3) for i in range(5)]
+    far = [(Link("london", "London"), 51.5, -0.13, 1), (Link("airport", "Airport"), 21.3, -157.9, 1)]
+    chart = map_chart(near + far)
+    assert {p.link.label for p in chart.points} == {f"P{i}" for i in range(5)}
+    assert [link.label for link, _ in chart.outside] == ["London", "Airport"]
+    xs = [p.x for p in chart.points]
+    assert max(xs) - min(xs) > 60  # the near places spread out, not crowded in one corner
