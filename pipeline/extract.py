@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from .extract_attribution import chain, conjuncts, continued_sources, paragraph_sources, quotation_sources, read
 from .extract_entities import Hit, context_countries, find_entities
-from .extract_lexicon import Lexicon, fold, load_lexicon
+from .extract_lexicon import Lexicon, load_lexicon
 from .extract_time import reference_date, resolve
 from .model import (Article, ArticleExtraction, DateOrigin, EntityMention, EntityRef, EventMention, Participant, Span,
                     TimeValue, Precision)
@@ -646,7 +646,6 @@ def _build(token, type_, extra, ctx, agent_tok, agents, targets, recipients, pla
         agents = _entities(agent_tok, ctx, "actor")
     if not places:
         places = _fallback_places(token, agent_tok, ctx, type_)
-        place_toks = []
     if not places and not agents and not targets and not recipients:
         return []  # "the fighting", "nowhere to withdraw": nothing to say who, or where
     reading = read(token, ctx.lex.cues, ctx.quotes, ctx.paragraphs, ctx.continued)
