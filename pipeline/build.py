@@ -120,7 +120,8 @@ def _with_inferences(named: tuple[URIRef, Graph]) -> tuple[URIRef, Graph]:
 
 
 def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation]) -> None:
-    """The build report, and the SHACL report as Turtle, text and an HTML page of the site."""
+    """The build report, and the SHACL report as text and as Turtle (also in the site, beside
+    the HTML report that publish writes as report.html)."""
     quarantined = sorted(a for a, v in validations.items() if not v.conforms)
     report = {
         "rejected": [{"path": r.path, "problem": r.problem} for r in rejections],
@@ -128,4 +129,6 @@ def _write_reports(release: publication.Publication, rejections, validations: di
     }
     (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
-    merged_report_graph(validations).serialize(release.report / "validation.ttl", format="turtle")
+    shacl_report = merged_report_graph(validations)
+    shacl_report.serialize(release.report / "validation.ttl", format="turtle")
+    shacl_report.serialize(release.site / "report.ttl", format="turtle")

@@ -82,3 +82,11 @@ def test_ontology_page_and_its_iri_dereference(seeds_server):
     assert turtle.url.endswith("/ontology.ttl")
     graph = Graph().parse(data=turtle.text, format="turtle")
     assert len(graph) > 500
+
+
+def test_validation_report_is_published_as_html_and_shacl_turtle(seeds_server):
+    html = requests.get(seeds_server.url + "/report.html", timeout=30)
+    assert html.status_code == 200 and "5 article graphs validated" in html.text and 'href="report.ttl"' in html.text
+    turtle = requests.get(seeds_server.url + "/report.ttl", timeout=30)
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    assert any(str(o) == "http://www.w3.org/ns/shacl#ValidationReport" for o in graph.objects())
