@@ -56,11 +56,11 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, report_html: str | No
     if report_html is not None:
         (site_dir / "report.html").write_text(report_html, encoding="utf-8")
     write_ontology(store, site_dir, base)
-    return PublishSummary(writer.pages, writer.documents, tuple(dumps), site_dir, tuple(writer.problems))
+    return PublishSummary(writer.pages + 1, writer.documents, tuple(dumps), site_dir, tuple(writer.problems))
 
 
 def write_ontology(store: ox.Store, site_dir: Path, base: str) -> None:
-    """The ontology's documentation page and its Turtle, where /ns dereferences to them.
+    """The ontology's documentation page (one page) and its Turtle, where /ns dereferences to them.
 
     Each term's documentation links an example of it in this dataset, when one has a page.
     """
