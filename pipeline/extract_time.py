@@ -12,17 +12,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from .dates import MONTH_PATTERN, MONTHS, nearest
 from .model import Precision, TimeValue
 
-MONTHS = {name: i for i, names in enumerate(
-    [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-     ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-     ("october", "oct"), ("november", "nov"), ("december", "dec")], start=1) for name in names}
 WEEKDAYS = {name: i for i, name in enumerate(
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "several": None, "few": None}
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = MONTH_PATTERN
 _DAY_MONTH = re.compile(rf"\b(?:{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH.replace('month', 'month2')})"
                         r"(?:,?\s+(?P<year>\d{4}))?\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b{_MONTH}(?:\s+(?P<year>\d{{4}}))?\b", re.I)
@@ -99,13 +96,8 @@ def reference_date(expressions, article_date: date | None, date_is_inferred: boo
 
 
 def _nearest_year(month: int, day: int, anchor: date) -> int:
-    options = []
-    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
-        try:
-            options.append((abs((date(year, month, day) - anchor).days), year))
-        except ValueError:
-            continue
-    return min(options)[1]
+    found = nearest(month, day, anchor)
+    return found.year if found else anchor.year
 
 
 def _day(year: int, month: int, day: int, stated: bool) -> TimeValue | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from .dates import MONTH_PATTERN, MONTHS, nearest
 from .model import Article, DateOrigin, Rejection
 
 SIDECAR = "metadata.json"
@@ -30,18 +31,7 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 METADATA_KEYS = ("title", "outlet", "author", "url", "date")
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-         ("december", "dec")],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = MONTH_PATTERN
 _ISO_DATE = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>\d\d)-(?P<day>\d\d)\b")
 _MONTH_DAY = re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?", re.I)
 _DAY_MONTH = re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?", re.I)
@@ -349,7 +339,7 @@ def infer_missing_dates(articles: Iterable[Article]) -> list[Article]:
     for article in articles:
         if article.date is None and dated:
             day_months = [(m, d) for y, m, d in dates_mentioned(article.prose) if y is None]
-            candidates = [_nearest_year(m, d, dated) for m, d in day_months]
+            candidates = [_nearest_to_corpus(m, d, dated) for m, d in day_months]
             candidates = [c for c in candidates if c]
             if candidates:
                 article = replace(article, date=max(candidates), date_origin=DateOrigin.INFERRED)
@@ -357,7 +347,8 @@ def infer_missing_dates(articles: Iterable[Article]) -> list[Article]:
     return result
 
 
-def _nearest_year(month: int, day: int, dated: list[date]) -> date | None:
-    options = [date(d.year + shift, month, day) for d in dated for shift in (-1, 0, 1)
-               if _valid(d.year + shift, month, day)]
-    return min(options, key=lambda o: min(abs((o - d).days) for d in dated)) if options else None
+def _nearest_to_corpus(month: int, day: int, dated: list[date]) -> date | None:
+    """The day-month in the year that puts it nearest to one of the corpus's dates."""
+    options = [(abs((option - anchor).days), option) for anchor in dated
+               if (option := nearest(month, day, anchor)) is not None]
+    return min(options)[1] if options else None

@@ -37,7 +37,7 @@ class Extracted:
 def extractor_fingerprint() -> str:
     """Changes whenever what extraction reads changes: its code, dictionaries, model."""
     digest = hashlib.sha256()
-    files = sorted(PACKAGE.glob("extract*.py")) + [PACKAGE / "model.py"]
+    files = sorted(PACKAGE.glob("extract*.py")) + [PACKAGE / "dates.py", PACKAGE / "model.py"]
     data = PACKAGE / "data"
     if data.is_dir():
         files += sorted(p for p in data.rglob("*") if p.is_file())
