@@ -12,18 +12,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, URIRef
-
 from . import publication
 from .ingest import MAX_BYTES, ingest
 from .link import link
-from .map import MappedCorpus, map_corpus
+from .map import MappedCorpus, NamedGraph, map_corpus
 from .model import ArticleExtraction, Rejection
 from .parallel import extract_corpus
 from .publish import publish
 from .remote import PushSummary, push
-from .store import write_store
-from .reason import materialise, ontology_graph
+from .reason import entailed, ontology_graph
+from .store import write_documents
 from .validate import (Validation, article_validation_graph, format_report, merged_report_graph,
                        render_validation_html, validate_graph)
 from .vocab import DEFAULT_BASE, Minter
@@ -70,10 +68,10 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         rejections = [*ingested.rejections, *extracted.failures]
         mapped, validations = _validated_graphs(list(extracted.extractions), minter)
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
-        graphs = [(minter.ontology_graph(), ontology_graph())]
+        graphs = [NamedGraph(minter.ontology_graph(), frozenset(ontology_graph()))]
         graphs += [_with_inferences(mapped.article_graphs[a]) for a in sorted(mapped.article_graphs)]
         graphs.append(_with_inferences(mapped.resolved))
-        store = write_store(release.store, graphs)
+        store = write_documents(release.store, ((g.name, g.ntriples) for g in graphs))
         _write_reports(release, rejections, validations)
         publish(store, release.site, minter.base, report_html=render_validation_html(validations))
         del store  # close it before the release is served
@@ -101,10 +99,10 @@ def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter
     while True:
         kept = [x for x in extractions if x.article.id not in quarantined]
         mapped = map_corpus(link(kept), minter)
-        resolved = mapped.resolved[1]
+        resolved = mapped.resolved.graph()
         failed = set()
-        for article_id, (_, graph) in mapped.article_graphs.items():
-            validation = validate_graph(article_validation_graph(graph, resolved))
+        for article_id, graph in mapped.article_graphs.items():
+            validation = validate_graph(article_validation_graph(graph.graph(), resolved))
             validations[article_id] = validation
             if not validation.conforms:
                 failed.add(article_id)
@@ -113,10 +111,9 @@ def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter
         quarantined |= failed
 
 
-def _with_inferences(named: tuple[URIRef, Graph]) -> tuple[URIRef, Graph]:
+def _with_inferences(graph: NamedGraph) -> NamedGraph:
     """The graph with the superclass, superproperty and inverse triples SPARQL users rely on."""
-    name, graph = named
-    return name, graph + materialise(graph)
+    return NamedGraph(graph.name, graph.triples | entailed(graph.triples))
 
 
 def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation]) -> None:

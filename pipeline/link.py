@@ -28,18 +28,23 @@ NEXT_SENTENCE = 300  # characters between a sentence's end and the next mention:
 ONGOING = {"Advance", "ArmedClash"}  # reported day after day: they do not date a report
 
 
-@dataclass
+@dataclass(eq=False)  # clusters are compared and hashed by identity
 class _Cluster:
+    """Mentions grouped as one event; its places and agents are kept up to date as mentions join,
+    since every merge decision reads them."""
+
     event_type: str
     mentions: list[tuple[str, int, EventMention]] = field(default_factory=list)
+    places: set[str] = field(default_factory=set)
+    agents: set[str] = field(default_factory=set)
 
-    @property
-    def places(self) -> set[str]:
-        return {m.place.key for _, _, m in self.mentions if m.place}
-
-    @property
-    def agents(self) -> set[str]:
-        return {p.entity.key for _, _, m in self.mentions for p in m.participants if p.role == "agent"}
+    def add(self, items) -> None:
+        for item in items:
+            mention = item[2]
+            self.mentions.append(item)
+            if mention.place:
+                self.places.add(mention.place.key)
+            self.agents.update(p.entity.key for p in mention.participants if p.role == "agent")
 
     def times(self, article_dates: dict) -> list[TimeValue]:
         """The times read in the text (an undated mention's article date says nothing of the event)."""
@@ -101,35 +106,58 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
 # --- events ---------------------------------------------------------------------------
 
 def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
+    """Group mentions into events: first within each article, then across articles.
+
+    Across articles two groups can only merge when they share a place, or when neither
+    has a place and they share an agent, so candidates are looked up by (type, place)
+    and (type, agent of an unplaced cluster) instead of scanning every cluster of the
+    type; the first compatible candidate in creation order wins, as in a full scan.
+    """
     dates = {x.article.id: x.article.date for x in extractions}
     clusters: list[_Cluster] = []
-    by_type: dict[str, list[_Cluster]] = {}  # candidates for merging are of the same type
-    seen_in: dict[int, set[str]] = {}  # cluster -> the articles it already has a mention from
+    order: dict[_Cluster, int] = {}  # position in `clusters`
+    by_place: dict[tuple[str, str], dict[_Cluster, None]] = {}
+    by_agent: dict[tuple[str, str], dict[_Cluster, None]] = {}  # clusters without a place
+    seen_in: dict[_Cluster, set[str]] = {}  # the articles a cluster already has a mention from
+
+    def index(cluster: _Cluster) -> None:
+        keys, found = (cluster.places, by_place) if cluster.places else (cluster.agents, by_agent)
+        for key in keys:
+            found.setdefault((cluster.event_type, key), {})[cluster] = None
+
     for extraction in extractions:
+        article_id = extraction.article.id
         local: list[_Cluster] = []
-        for index, mention in enumerate(extraction.events):
-            item = (extraction.article.id, index, mention)
+        for position, mention in enumerate(extraction.events):
+            item = (article_id, position, mention)
             home = next((c for c in reversed(local) if _compatible(c, _single(item), records, dates, same_article=True)),
                         None)
             if home is None:
                 home = _Cluster(mention.event_type)
                 local.append(home)
-            home.mentions.append(item)
+            home.add([item])
         for group in local:
-            home = next((c for c in by_type.get(group.event_type, ()) if extraction.article.id not in seen_in[id(c)]
-                         and _compatible(c, group, records, dates, same_article=False)), None)
+            keys, found = (group.places, by_place) if group.places else (group.agents, by_agent)
+            candidates = {c for key in keys for c in found.get((group.event_type, key), ())}
+            home = next((c for c in sorted(candidates, key=order.__getitem__)
+                         if article_id not in seen_in[c] and _compatible(c, group, records, dates, same_article=False)),
+                        None)
             if home is None:
+                order[group] = len(clusters)
                 clusters.append(group)
-                by_type.setdefault(group.event_type, []).append(group)
-                seen_in[id(group)] = {extraction.article.id}
+                seen_in[group] = {article_id}
+                home = group
             else:
-                home.mentions.extend(group.mentions)
-                seen_in[id(home)].add(extraction.article.id)
+                home.add(group.mentions)
+                seen_in[home].add(article_id)
+            index(home)
     return clusters
 
 
 def _single(item) -> _Cluster:
-    return _Cluster(item[2].event_type, [item])
+    cluster = _Cluster(item[2].event_type)
+    cluster.add([item])
+    return cluster
 
 
 def _compatible(a: _Cluster, b: _Cluster, records, dates: dict, same_article: bool) -> bool:
@@ -200,15 +228,19 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
     later by the sibling articles reporting them, it takes their day, at most a few days on; still
     marked inferred."""
     by_id = {x.article.id: x for x in extractions}
+    reporting: dict[str, list[_Cluster]] = {}  # article id -> the point events at a place it reports
+    for cluster in clusters:
+        if cluster.event_type not in ONGOING and cluster.places:
+            for article_id in dict.fromkeys(a for a, _, _ in cluster.mentions):
+                reporting.setdefault(article_id, []).append(cluster)
     out = []
     for x in extractions:
         article = x.article
         if article.date_origin != DateOrigin.INFERRED or article.date is None:
             out.append(x)
             continue
-        votes = sorted(date.fromisoformat(m.time.value) for c in clusters
-                       if c.event_type not in ONGOING and c.places
-                       and any(a == article.id and _is_default(m.time, article.date) for a, _, m in c.mentions)
+        votes = sorted(date.fromisoformat(m.time.value) for c in reporting.get(article.id, ())
+                       if any(a == article.id and _is_default(m.time, article.date) for a, _, m in c.mentions)
                        for a, _, m in c.mentions
                        if a != article.id and _is_default(m.time, by_id[a].article.date))
         later = votes[(len(votes) - 1) // 2] if votes else article.date  # the lower median: no later than most say

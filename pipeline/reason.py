@@ -109,27 +109,32 @@ def hierarchy() -> Hierarchy:
     return hierarchy_of(ontology_graph())
 
 
-def materialise(data: Graph, closure: Hierarchy | None = None) -> Graph:
-    """The triples `data` entails by superclass, superproperty and inverse property.
+def entailed(triples: Iterable[tuple], closure: Hierarchy | None = None) -> set[tuple]:
+    """The triples entailed by superclass, superproperty and inverse property, less those given.
 
     Only new triples are returned, so the caller decides where they go (the build adds
     them to the published graph). Literals never become subjects: an inverse of a
-    datatype property is skipped.
+    datatype property is skipped. Works on plain triples (sets or rdflib Graphs alike).
     """
     closure = closure or hierarchy()
-    entailed: set = set()
-    for s, p, o in data:
+    asserted = set(triples)
+    found: set = set()
+    for s, p, o in asserted:
         if p == RDF.type:
-            entailed.update((s, RDF.type, cls) for cls in closure.superclasses.get(o, ()))
+            found.update((s, RDF.type, cls) for cls in closure.superclasses.get(o, ()))
         for prop, inverted in closure.entailed.get(p, ()):
             if not inverted:
-                entailed.add((s, prop, o))
+                found.add((s, prop, o))
             elif not isinstance(o, Literal):
-                entailed.add((o, prop, s))
+                found.add((o, prop, s))
+    return found - asserted
+
+
+def materialise(data: Graph, closure: Hierarchy | None = None) -> Graph:
+    """`entailed` as an rdflib Graph, for callers that query the inferences."""
     inferred = Graph()
-    for triple in entailed:
-        if triple not in data:
-            inferred.add(triple)
+    for triple in entailed(data, closure):
+        inferred.add(triple)
     return inferred
 
 

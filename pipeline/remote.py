@@ -24,7 +24,8 @@ from pathlib import Path
 
 import requests
 import requests.auth
-from rdflib import Graph, URIRef
+
+from .map import NamedGraph
 
 PROTOCOLS = ("gsp", "update")
 TIMEOUT = 300
@@ -41,7 +42,7 @@ class PushSummary:
     unchanged: int
 
 
-def push(graphs: Iterable[tuple[URIRef, Graph]], url: str, protocol: str, state_dir: Path) -> PushSummary:
+def push(graphs: Iterable[NamedGraph], url: str, protocol: str, state_dir: Path) -> PushSummary:
     """Make the store at `url` hold exactly these named graphs (of this publication)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}: use one of {', '.join(PROTOCOLS)}")
@@ -50,8 +51,8 @@ def push(graphs: Iterable[tuple[URIRef, Graph]], url: str, protocol: str, state_
     session = authenticated_session()
     now: dict[str, str] = {}
     sent = unchanged = 0
-    for name, graph in graphs:
-        data = _canonical_ntriples(graph)
+    for graph in graphs:
+        name, data = graph.name, graph.ntriples  # sorted lines: equal graphs, equal digests
         digest = hashlib.sha256(data).hexdigest()
         now[str(name)] = digest
         if pushed.get(str(name)) == digest:
@@ -79,11 +80,6 @@ def authenticated_session() -> requests.Session:
     if token := os.environ.get("NEWSGRAPH_STORE_TOKEN"):
         session.headers["Authorization"] = f"Bearer {token}"
     return session
-
-
-def _canonical_ntriples(graph: Graph) -> bytes:
-    lines = graph.serialize(format="nt", encoding="utf-8").splitlines()
-    return b"\n".join(sorted(line for line in lines if line.strip())) + b"\n"
 
 
 def _replace(session: requests.Session, url: str, protocol: str, graph: str, data: bytes) -> None:

@@ -12,11 +12,19 @@ from .publication import current
 
 
 def write_store(path: Path, graphs: Iterable[tuple[URIRef, Graph]]) -> pyoxigraph.Store:
-    """Create the store at `path` and load each graph into its named graph."""
+    """Create the store at `path` and load each rdflib graph into its named graph."""
+    return write_documents(path, ((name, graph.serialize(format="nt", encoding="utf-8")) for name, graph in graphs))
+
+
+def write_documents(path: Path, documents: Iterable[tuple[URIRef, bytes]]) -> pyoxigraph.Store:
+    """Create the store at `path` and bulk-load each N-Triples document into its named graph.
+
+    The store is new and nobody reads it before the build promotes it, so the bulk
+    loader (no transaction per graph) is safe and several times faster than `load`.
+    """
     store = pyoxigraph.Store(str(path))
-    for name, graph in graphs:
-        data = graph.serialize(format="nt", encoding="utf-8")
-        store.load(data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(str(name)))
+    for name, data in documents:
+        store.bulk_load(data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(str(name)))
     store.flush()
     return store
 
