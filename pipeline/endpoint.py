@@ -7,7 +7,8 @@ description, or with the query page when a browser asks. It is safe by
 construction: updates are refused, the query guard refuses anything that would
 reach the network before evaluation, and queries run in killable worker
 processes under a time limit, a row cap, a request-size cap and a per-client
-concurrency limit.
+concurrency limit. With `serve --store` they go to an external SPARQL store instead
+(pipeline.sparql_remote), past the same guard and under the same limits.
 """
 
 from __future__ import annotations

@@ -341,3 +341,23 @@ def test_a_stopped_store_is_a_502_naming_it(publication):
         server.stop()
         if store.process.poll() is None:
             store.stop()
+
+
+def test_credentials_from_the_environment_go_to_the_store(publication, monkeypatch):
+    listener = Trap()
+    monkeypatch.setenv("NEWSGRAPH_STORE_TOKEN", "t0ken")
+    server = Server(publication, "--store", listener.url + "query")  # inherits the environment
+    try:
+        post(server, "ASK {}")
+        time.sleep(0.2)
+        assert len(listener.connections) == 1 and b"\r\nAuthorization: Bearer t0ken\r\n" in listener.connections[0]
+    finally:
+        server.stop()
+        listener.close()
+
+
+def test_added_files_are_refused_with_a_store(publication, remote):
+    added = f"{SEEDS.parent / 'ontology' / 'newsgraph.ttl'}=http://example.org/extra"
+    result = run_newsgraph("serve", "--out", str(publication), "--store", remote.url + "/query", "--add", added)
+    assert result.returncode == 2
+    assert "with --store, load them into the store" in result.stderr
