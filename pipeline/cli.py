@@ -83,14 +83,19 @@ def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers
 @out_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--store", "store_url", metavar="URL",
+              help="Answer SPARQL and the RDF of /id/ IRIs from this SPARQL 1.1 store's query endpoint "
+                   "(e.g. http://host:7878/query), which holds the publication's graphs (build --store); "
+                   "the site is still served from OUT.")
 @endpoint_options
-def serve(out: Path, host: str, port: int, extra_graphs, endpoint_config) -> None:
+def serve(out: Path, host: str, port: int, store_url: str | None, extra_graphs, endpoint_config) -> None:
     """Serve the publication in OUT: the SPARQL endpoint, linked data and the site."""
     from .serve import run
 
-    click.echo(f"serving {out} at http://{host}:{port}/ (SPARQL at /sparql)")
+    click.echo(f"serving {out} at http://{host}:{port}/ (SPARQL at /sparql"
+               + (f", answered by {store_url})" if store_url else ")"))
     try:
-        run(out, host, port, extra_graphs=extra_graphs, endpoint_config=endpoint_config)
+        run(out, host, port, extra_graphs=extra_graphs, endpoint_config=endpoint_config, store_url=store_url)
     except NoPublication as error:
         raise click.ClickException(str(error)) from None
 

@@ -7,7 +7,8 @@ description, or with the query page when a browser asks. It is safe by
 construction: updates are refused, the query guard refuses anything that would
 reach the network before evaluation, and queries run in killable worker
 processes under a time limit, a row cap, a request-size cap and a per-client
-concurrency limit.
+concurrency limit. With `serve --store` they go to an external SPARQL store instead
+(pipeline.sparql_remote), past the same guard and under the same limits.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Protocol, Sequence
 from urllib.parse import parse_qs
 
 import click
@@ -33,7 +34,7 @@ from pipeline import endpoint_page
 from pipeline.sparql_description import describe
 from pipeline.sparql_formats import FORMATS, Choice, UnknownFormat, choose
 from pipeline.sparql_guard import Form
-from pipeline.sparql_workers import Job, Overloaded, TimedOut, WorkerLost, WorkerPool
+from pipeline.sparql_workers import Job, Outcome, Overloaded, TimedOut, WorkerLost, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,17 @@ class EndpointConfig:
     workers: int = 4  # query worker processes
     queue_wait: float = 10.0  # seconds a query waits for a free worker before 503
     worker_memory: int = 2 * 1024**3  # bytes of heap a worker may use
+
+
+class Evaluator(Protocol):
+    """What answers the endpoint's queries: the embedded store's WorkerPool, or a
+    sparql_remote.RemoteEvaluator for an external store (`serve --store`)."""
+
+    def start(self) -> None: ...
+
+    def run(self, job: Job, time_limit: float, wait_limit: float) -> Outcome: ...
+
+    def close(self) -> None: ...
 
 
 class RequestError(Exception):
@@ -168,7 +180,14 @@ def _response(body: bytes | str, status: int = 200, media_type: str = "text/plai
     return response
 
 
-def _stored_graphs(store_path: Path) -> list[str]:
+def _require_store(store_path: Path) -> None:
+    if not (store_path / "CURRENT").exists():
+        raise click.ClickException(f"{store_path}: no store here; run `newsgraph build` first.")
+
+
+def stored_graphs(store_path: Path) -> list[str]:
+    """The named graphs of the store at `store_path`, sorted."""
+    _require_store(store_path)
     store = ox.Store.read_only(str(store_path))
     return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
 
@@ -180,8 +199,7 @@ def _serving_store(store_path: Path, extra_graphs: Sequence[tuple[Path, str]]) -
     a temporary store that holds a copy of the publication beside them; it is removed
     when the server exits. A file that cannot be read is reported and left out.
     """
-    if not (store_path / "CURRENT").exists():
-        raise click.ClickException(f"{store_path}: no store here; run `newsgraph build` first.")
+    _require_store(store_path)
     if not extra_graphs:
         return store_path
     target = Path(tempfile.mkdtemp(prefix="newsgraph-serve-"))
@@ -241,7 +259,7 @@ def endpoint_options(command):
         click.option("--max-client-queries", type=int, default=defaults.max_client_queries, show_default=True,
                      help="Queries one client address may have running at once."),
         click.option("--query-workers", type=int, default=defaults.workers, show_default=True,
-                     help="SPARQL worker processes."),
+                     help="SPARQL worker processes (with --store: queries sent to the store at once)."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -249,15 +267,16 @@ def endpoint_options(command):
 
 
 def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] = (),
-                     config: EndpointConfig = EndpointConfig()) -> Blueprint:
+                     config: EndpointConfig = EndpointConfig(), evaluator: Evaluator | None = None) -> Blueprint:
     """The /sparql blueprint over the built store at `store_path` plus `extra_graphs`.
 
-    Worker processes start when the blueprint is registered on an app and stop when
-    the server exits.
+    Queries run in worker processes over that store, which start when the blueprint is
+    registered on an app and stop when the server exits; or, given an `evaluator` (an
+    external store holding the same graphs), there, under the same guard and limits.
     """
     serving = _serving_store(Path(store_path), extra_graphs)
-    graphs = _stored_graphs(serving)
-    pool = WorkerPool(serving, config.workers, config.worker_memory)
+    graphs = stored_graphs(serving)
+    pool = evaluator or WorkerPool(serving, config.workers, config.worker_memory)
     atexit.register(pool.close)
     limiter = ClientLimiter(config.max_client_queries)
     bp = Blueprint("sparql", __name__)

@@ -7,12 +7,15 @@ pattern). Suffix URLs (`.html`, `.ttl`, `.jsonld`, `.nt`, `.rdf`) name the docum
 directly. HTML, Turtle and JSON-LD are the files the publish stage wrote beside each
 page; N-Triples and RDF/XML are converted from the Turtle on request. Resources without
 a page of their own (mentions, participations, geometries) are described from the store
-when there is one, and their HTML is the page of the resource they belong to.
+when there is one, and their HTML is the page of the resource they belong to. Served
+through an external store (`serve --store`), every RDF document comes from that store,
+so linked data and SPARQL tell the same; HTML still comes from the site.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from werkzeug.security import safe_join
 
 from .siteread import Reader
 from .views import Paths
+from .vocab import PREFIXES
 
 # Suffix -> (media type, pyoxigraph format or None for HTML).
 DOCUMENTS = {
@@ -41,11 +45,18 @@ NEGOTIABLE = {
 STATIC_TYPES = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".trig": "application/trig",
                 ".nt": "application/n-triples", ".rdf": "application/rdf+xml"}
 _SUFFIXED = re.compile(r"^(?P<stem>.+)\.(?P<suffix>html|ttl|jsonld|nt|rdf)$")
+_PREFIXES = {name: str(ns) for name, ns in PREFIXES.items()}
 _URI_SPACE = re.compile(r'void:uriSpace\s+"([^"]+)"')
+# The description of one resource IRI (the site's `describe` query), from an external store.
+Describe = Callable[[str], list[ox.Triple]]
 
 
-def create_blueprint(site_dir: Path, store_path: Path | None) -> Blueprint:
-    """The blueprint serving `site_dir` and dereferencing /id/ IRIs (store: for resources without pages)."""
+def create_blueprint(site_dir: Path, store_path: Path | None, describe: Describe | None = None) -> Blueprint:
+    """The blueprint serving `site_dir` and dereferencing /id/ IRIs.
+
+    RDF of resources without pages comes from the store at `store_path`; with
+    `describe` (an external store), all RDF documents come from it instead.
+    """
     site_dir = Path(site_dir)
     bp = Blueprint("linkeddata", __name__)
 
@@ -67,6 +78,8 @@ def create_blueprint(site_dir: Path, store_path: Path | None) -> Blueprint:
         return target is not None and Path(target).is_file()
 
     def described(iri: str) -> list[ox.Triple]:
+        if describe is not None:
+            return describe(iri)
         store = reader()
         return store.construct("describe", e=ox.NamedNode(iri)) if store else []
 
@@ -122,15 +135,18 @@ def create_blueprint(site_dir: Path, store_path: Path | None) -> Blueprint:
 
     def document(stem: str, suffix: str) -> Response:
         media, fmt = DOCUMENTS[suffix]
-        if suffix in ("html", "ttl", "jsonld") and exists(f"id/{stem}.{suffix}"):
+        from_site = suffix == "html" or (describe is None and suffix in ("ttl", "jsonld"))
+        if from_site and exists(f"id/{stem}.{suffix}"):
             return send_from_directory(site_dir / "id", f"{stem}.{suffix}", mimetype=media)
-        if exists(f"id/{stem}.ttl"):
+        if fmt is None:
+            abort(404)
+        if describe is None and exists(f"id/{stem}.ttl"):
             triples = list(ox.parse(path=str(site_dir / "id" / f"{stem}.ttl"), format=ox.RdfFormat.TURTLE))
         else:
             triples = described(base_iri() + "id/" + stem)
-        if fmt is None or not triples:
+        if not triples:
             abort(404)
-        return Response(ox.serialize(triples, format=fmt), mimetype=media)
+        return Response(ox.serialize(triples, format=fmt, prefixes=_PREFIXES), mimetype=media)
 
     @bp.route("/", defaults={"path": ""})
     @bp.route("/<path:path>")

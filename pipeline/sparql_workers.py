@@ -23,6 +23,7 @@ import resource
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
@@ -141,11 +142,20 @@ def evaluate(store: ox.Store, check, job: Job) -> Outcome:
         return Outcome(400, str(exc).encode())
     except (SyntaxError, ValueError) as exc:  # pyoxigraph's parser, or a graph IRI that is not an IRI
         return Outcome(400, f"Query rejected: {exc}".encode())
-    fmt = job.formats.for_form(checked.form)
+    return render(result, checked.form, job)
+
+
+def render(result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], form: Form, job: Job) -> Outcome:
+    """Serialise a query's result in the format the job asks for, cut at its row cap.
+
+    `result` is consumed lazily, so at most `row_cap + 1` solutions or triples are read:
+    the same path serves the embedded store and an external one (pipeline.sparql_remote).
+    """
+    fmt = job.formats.for_form(form)
     truncated = None
-    if checked.form is Form.BOOLEAN:
+    if form is Form.BOOLEAN:
         body = result.serialize(format=_RESULTS_FORMATS[fmt.name])
-    elif checked.form is Form.SOLUTIONS:
+    elif form is Form.SOLUTIONS:
         body, truncated = _solutions(result, fmt.name, job.row_cap)
     else:
         triples = list(islice(result, job.row_cap + 1))

@@ -15,6 +15,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 NEWSGRAPH = str(Path(sys.executable).with_name("newsgraph"))
+OXIGRAPH = str(Path(sys.executable).with_name("oxigraph"))
 
 
 def free_port() -> int:
@@ -55,6 +56,33 @@ class Server:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class Oxigraph:
+    """`oxigraph serve` (the PyPI `oxigraph` package) on a free loopback port: a real external
+    SPARQL 1.1 store, on disk at `location` or in memory. Its query endpoint is `url + "/query"`,
+    its Graph Store Protocol endpoint `url + "/store"`."""
+
+    def __init__(self, location: Path | None = None, *extra: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        where = ["--location", str(location)] if location else []
+        self.process = subprocess.Popen([OXIGRAPH, "serve", *where, "--bind", f"127.0.0.1:{self.port}", *extra],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(self.url + "/query", params={"query": "ASK {}"}, timeout=1)
+                return
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("oxigraph serve did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import SEEDS, free_port, run_newsgraph
+from conftest import SEEDS, Oxigraph, free_port, run_newsgraph
 from test_incremental import canonical_quads
 
-OXIGRAPH = str(Path(sys.executable).with_name("oxigraph"))
 GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
 @pytest.fixture
 def oxigraph_server(tmp_path):
-    port = free_port()
-    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(tmp_path / "remote"),
-                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-            break
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline and process.poll() is None, "oxigraph serve did not start"
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    store = Oxigraph(tmp_path / "remote")
+    yield store.url
+    store.stop()
 
 
 def remote_quads(url: str) -> list[str]:
