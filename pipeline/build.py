@@ -12,19 +12,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph
+
 from . import publication
 from .ingest import MAX_BYTES, ingest
 from .link import link
-from .map import MappedCorpus, NamedGraph, map_corpus
+from .map import NamedGraph, map_articles, map_resolved
 from .model import ArticleExtraction, Rejection
 from .parallel import extract_corpus
 from .publish import publish
 from .remote import PushSummary, push
 from .reason import entailed, ontology_graph
-from .store import write_documents
+from .store import StoreWriter, graph_documents, open_read_only
 from .validate import (Validation, article_validation_graph, format_report, merged_report_graph,
                        render_validation_html, validate_graph)
 from .vocab import DEFAULT_BASE, Minter
+
 
 @dataclass
 class BuildResult:
@@ -66,12 +69,8 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
                                    scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
-        mapped, validations = _validated_graphs(list(extracted.extractions), minter)
+        store, validations = _store_validated(list(extracted.extractions), minter, release, options.progress)
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
-        graphs = [NamedGraph(minter.ontology_graph(), frozenset(ontology_graph()))]
-        graphs += [_with_inferences(mapped.article_graphs[a]) for a in sorted(mapped.article_graphs)]
-        graphs.append(_with_inferences(mapped.resolved))
-        store = write_documents(release.store, ((g.name, g.ntriples) for g in graphs))
         _write_reports(release, rejections, validations)
         publish(store, release.site, minter.base, report_html=render_validation_html(validations))
         del store  # close it before the release is served
@@ -79,41 +78,51 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
     except BaseException:
         publication.discard(release)
         raise
-    result = BuildResult(release, len(mapped.article_graphs), rejections, quarantined, 0.0, extracted.reused)
+    result = BuildResult(release, len(validations) - len(quarantined), rejections, quarantined, 0.0, extracted.reused)
     if options.store_url:
-        result.pushed = push(graphs, options.store_url, options.store_protocol, out / "cache")
+        result.pushed = push(graph_documents(open_read_only(out)), options.store_url, options.store_protocol,
+                             out / "cache")
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter
-                      ) -> tuple[MappedCorpus, dict[str, Validation]]:
-    """Link and map, quarantining every article whose graph has a violation.
+def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
+                     progress: Callable | None) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
+    """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
-    A quarantined article is left out and the rest linked again, since what was
-    merged with it across articles may change; this repeats until all pass. Returns
-    the mapped corpus and the validation of every article (published or quarantined).
+    Article graphs are mapped, validated and written one at a time, so a corpus's graphs are
+    never all in memory. A quarantined article is left out and the rest linked again (what was
+    merged with it across articles may change) into the emptied store; this repeats until all
+    pass. Returns the store and the validation of every article (published or quarantined).
     """
     validations: dict[str, Validation] = {}
     quarantined: set[str] = set()
+    writer = StoreWriter(release.store)
     while True:
-        kept = [x for x in extractions if x.article.id not in quarantined]
-        mapped = map_corpus(link(kept), minter)
-        resolved = mapped.resolved.graph()
+        corpus = link([x for x in extractions if x.article.id not in quarantined])
+        resolved = map_resolved(corpus, minter)
+        resolved_graph = resolved.graph()
         failed = set()
-        for article_id, graph in mapped.article_graphs.items():
-            validation = validate_graph(article_validation_graph(graph.graph(), resolved))
+        graphs = map_articles(corpus, minter)
+        for article_id, graph in (progress(graphs, total=len(corpus.extractions), desc="validate", unit="article")
+                                  if progress else graphs):
+            validation = validate_graph(article_validation_graph(graph.graph(), resolved_graph))
             validations[article_id] = validation
-            if not validation.conforms:
+            if validation.conforms:
+                _write(writer, graph)
+            else:
                 failed.add(article_id)
         if not failed:
-            return mapped, validations
+            writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
+            _write(writer, resolved)
+            return writer.close(), validations
         quarantined |= failed
+        writer.clear()
 
 
-def _with_inferences(graph: NamedGraph) -> NamedGraph:
-    """The graph with the superclass, superproperty and inverse triples SPARQL users rely on."""
-    return NamedGraph(graph.name, graph.triples | entailed(graph.triples))
+def _write(writer: StoreWriter, graph: NamedGraph) -> None:
+    """Store the graph with the superclass, superproperty and inverse triples SPARQL users rely on."""
+    writer.add(graph.name, NamedGraph(graph.name, graph.triples | entailed(graph.triples)).ntriples())
 
 
 def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation]) -> None:

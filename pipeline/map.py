@@ -11,9 +11,8 @@ rdflib Graph, which matters at a few thousand triples per article.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.serializers.nt import _nt_row
@@ -52,23 +51,10 @@ class NamedGraph:
             graph.add(triple)
         return graph
 
-    @cached_property
     def ntriples(self) -> bytes:
-        """The graph as an N-Triples document, lines sorted, so equal graphs give equal bytes."""
-        return ntriples(self.triples)
-
-
-def ntriples(triples: Iterable[Triple]) -> bytes:
-    """N-Triples of rdflib terms without building a Graph (rdflib's own line writer); sorted."""
-    return "".join(sorted(map(_nt_row, triples))).encode("utf-8")
-
-
-@dataclass(frozen=True)
-class MappedCorpus:
-    """The graphs of a corpus: one per article (by article id) and the resolved graph."""
-
-    article_graphs: dict[str, NamedGraph]
-    resolved: NamedGraph
+        """The graph as an N-Triples document, written without building an rdflib Graph
+        (by rdflib's own N-Triples line writer)."""
+        return "".join(map(_nt_row, self.triples)).encode("utf-8")
 
 
 def new_graph() -> Graph:
@@ -78,18 +64,23 @@ def new_graph() -> Graph:
     return graph
 
 
-def map_corpus(corpus: Corpus, minter: Minter) -> MappedCorpus:
-    event_of = {mention: event for event in corpus.events for mention in event.mentions}
-    article_graphs = {}
-    for article_id, extraction in corpus.extractions.items():
-        article_graphs[article_id] = NamedGraph(minter.article_graph(article_id),
-                                                frozenset(map_article(extraction, event_of, minter)))
+def map_resolved(corpus: Corpus, minter: Minter) -> NamedGraph:
+    """The graph of what spans articles: linked entities and events."""
     resolved: set[Triple] = set()
     for record in corpus.entities.values():
         _map_entity(resolved, record, minter)
     for event in corpus.events:
         _map_event(resolved, event, corpus, minter)
-    return MappedCorpus(article_graphs, NamedGraph(minter.resolved_graph(), frozenset(resolved)))
+    return NamedGraph(minter.resolved_graph(), frozenset(resolved))
+
+
+def map_articles(corpus: Corpus, minter: Minter) -> Iterator[tuple[str, NamedGraph]]:
+    """Each article's graph with its article id, in article id order, one at a time (a corpus's
+    article graphs together are far larger than its extractions)."""
+    event_of = {mention: event for event in corpus.events for mention in event.mentions}
+    for article_id in sorted(corpus.extractions):
+        triples = map_article(corpus.extractions[article_id], event_of, minter)
+        yield article_id, NamedGraph(minter.article_graph(article_id), frozenset(triples))
 
 
 def map_article(extraction: ArticleExtraction, event_of: dict[tuple[str, int], Event], minter: Minter

@@ -25,7 +25,6 @@ from pathlib import Path
 import requests
 import requests.auth
 
-from .map import NamedGraph
 
 PROTOCOLS = ("gsp", "update")
 TIMEOUT = 300
@@ -42,8 +41,8 @@ class PushSummary:
     unchanged: int
 
 
-def push(graphs: Iterable[NamedGraph], url: str, protocol: str, state_dir: Path) -> PushSummary:
-    """Make the store at `url` hold exactly these named graphs (of this publication)."""
+def push(graphs: Iterable[tuple[str, bytes]], url: str, protocol: str, state_dir: Path) -> PushSummary:
+    """Make the store at `url` hold exactly these named graphs (name, N-Triples with sorted lines)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}: use one of {', '.join(PROTOCOLS)}")
     state_path = state_dir / f"remote-{hashlib.sha256(url.encode()).hexdigest()[:16]}.json"
@@ -51,8 +50,7 @@ def push(graphs: Iterable[NamedGraph], url: str, protocol: str, state_dir: Path)
     session = authenticated_session()
     now: dict[str, str] = {}
     sent = unchanged = 0
-    for graph in graphs:
-        name, data = graph.name, graph.ntriples  # sorted lines: equal graphs, equal digests
+    for name, data in graphs:
         digest = hashlib.sha256(data).hexdigest()
         now[str(name)] = digest
         if pushed.get(str(name)) == digest:
