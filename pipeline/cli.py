@@ -87,15 +87,23 @@ def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers
               help="Answer SPARQL and the RDF of /id/ IRIs from this SPARQL 1.1 store's query endpoint "
                    "(e.g. http://host:7878/query), which holds the publication's graphs (build --store); "
                    "the site is still served from OUT.")
+@click.option("--store-union", is_flag=True,
+              help="The --store holds only this publication and its default graph is already the union of its "
+                   "graphs (oxigraph --union-default-graph, Fuseki unionDefaultGraph, QLever): send no graph "
+                   "list with each query. For big corpora, where that list is one IRI per article.")
 @endpoint_options
-def serve(out: Path, host: str, port: int, store_url: str | None, extra_graphs, endpoint_config) -> None:
+def serve(out: Path, host: str, port: int, store_url: str | None, store_union: bool, extra_graphs,
+          endpoint_config) -> None:
     """Serve the publication in OUT: the SPARQL endpoint, linked data and the site."""
     from .serve import run
 
+    if store_union and not store_url:
+        raise click.UsageError("--store-union needs --store")
     click.echo(f"serving {out} at http://{host}:{port}/ (SPARQL at /sparql"
                + (f", answered by {store_url})" if store_url else ")"))
     try:
-        run(out, host, port, extra_graphs=extra_graphs, endpoint_config=endpoint_config, store_url=store_url)
+        run(out, host, port, extra_graphs=extra_graphs, endpoint_config=endpoint_config, store_url=store_url,
+            store_union=store_union)
     except NoPublication as error:
         raise click.ClickException(str(error)) from None
 

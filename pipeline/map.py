@@ -27,6 +27,8 @@ _TENSE = {"past": NG.PastOrPresent, "future": NG.Future}
 _ROLE = {"agent": (NG.agent, NG.AgentRole), "target": (NG.target, NG.TargetRole),
          "recipient": (NG.recipient, NG.RecipientRole)}
 _DATE_ORIGIN = {"metadata": NG.DateFromMetadata, "header": NG.DateFromHeader, "inferred": NG.DateInferred}
+# rdflib's XSD is a DefinedNamespace whose attribute lookup is slow; these are made per mention.
+_COUNT, _DECIMAL = XSD.nonNegativeInteger, XSD.decimal
 _PRECISION = {Precision.DAY: (NG.DayPrecision, XSD.date), Precision.MONTH: (NG.MonthPrecision, XSD.gYearMonth),
               Precision.YEAR: (NG.YearPrecision, XSD.gYear)}
 
@@ -122,13 +124,13 @@ def _map_mention(graph: set[Triple], article: Article, span: Span, confidence: f
     article_id = article.id
     subject = minter.mention(article_id, span.start, span.end)
     graph.add((subject, NG.inArticle, minter.article(article_id)))
-    graph.add((subject, NG.beginIndex, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-    graph.add((subject, NG.endIndex, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+    graph.add((subject, NG.beginIndex, Literal(span.start, datatype=_COUNT)))
+    graph.add((subject, NG.endIndex, Literal(span.end, datatype=_COUNT)))
     graph.add((subject, NG.anchorOf, Literal(span.text)))
     graph.add((subject, NG.sentence, Literal(article.text[span.sentence_start:span.sentence_end])))
-    graph.add((subject, NG.sentenceBeginIndex, Literal(span.sentence_start, datatype=XSD.nonNegativeInteger)))
-    graph.add((subject, NG.sentenceEndIndex, Literal(span.sentence_end, datatype=XSD.nonNegativeInteger)))
-    graph.add((subject, NG.confidence, Literal(f"{confidence:.2f}", datatype=XSD.decimal)))
+    graph.add((subject, NG.sentenceBeginIndex, Literal(span.sentence_start, datatype=_COUNT)))
+    graph.add((subject, NG.sentenceEndIndex, Literal(span.sentence_end, datatype=_COUNT)))
+    graph.add((subject, NG.confidence, Literal(f"{confidence:.2f}", datatype=_DECIMAL)))
     return subject
 
 

@@ -25,11 +25,13 @@ from .sparql_remote import RemoteEvaluator
 
 
 def create_app(out: Path, extra_graphs: Sequence[tuple[Path, str]] = (),
-               endpoint_config: EndpointConfig = EndpointConfig(), store_url: str | None = None) -> Flask:
+               endpoint_config: EndpointConfig = EndpointConfig(), store_url: str | None = None,
+               store_union: bool = False) -> Flask:
     """The application serving the current publication in `out`, its data from `store_url` if given.
 
     The external store's dataset is the publication's named graphs: the store is expected
     to hold them (`build --store`), and answers are then those of the embedded store.
+    `store_union` says the store's default graph already is their union (no dataset is sent).
     """
     publication = current(Path(out))
     app = Flask(__name__, static_folder=None)
@@ -41,7 +43,7 @@ def create_app(out: Path, extra_graphs: Sequence[tuple[Path, str]] = (),
             raise click.UsageError("--add serves files beside the embedded store; with --store, "
                                    "load them into the store instead.")
         remote = RemoteEvaluator(store_url, frozenset(endpoint.stored_graphs(publication.store)),
-                                 endpoint_config.workers)
+                                 endpoint_config.workers, store_union)
         describe = functools.partial(remote.describe, time_limit=endpoint_config.time_limit)
     app.register_blueprint(endpoint.create_blueprint(publication.store, extra_graphs, endpoint_config, remote))
     app.register_blueprint(linkeddata.create_blueprint(publication.site, publication.store, describe))

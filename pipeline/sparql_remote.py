@@ -24,6 +24,11 @@ stores, per-graph index lookups. A query with FROM / FROM NAMED (only of the pub
 graphs, the guard sees to that) is sent as it is; graph names given with the request are
 passed on when the publication holds them and otherwise stand for an empty graph, as in
 the embedded store, so no graph name the publication does not hold is ever sent.
+
+A store that holds nothing but the publication and whose default graph is already the
+union of its graphs (Oxigraph's `--union-default-graph`, Fuseki's `unionDefaultGraph`,
+QLever) can be trusted with it: `serve --store-union` sends no dataset with queries
+that name none, so requests stay small for a corpus of hundreds of thousands of graphs.
 """
 
 from __future__ import annotations
@@ -114,10 +119,12 @@ class RemoteEvaluator:
     `build --store` (pipeline.remote.authenticated_session).
     """
 
-    def __init__(self, url: str, graphs: frozenset[str], size: int):
+    def __init__(self, url: str, graphs: frozenset[str], size: int, store_union: bool = False):
         self.url = url
         self.graphs = graphs
-        self._union = Dataset(tuple(sorted(graphs)) or (EMPTY_GRAPH,), tuple(sorted(graphs)))
+        # With `store_union`, the store's own default graph is the union of the publication's graphs.
+        self._union = Dataset((), ()) if store_union else Dataset(tuple(sorted(graphs)) or (EMPTY_GRAPH,),
+                                                                      tuple(sorted(graphs)))
         self._slots = threading.BoundedSemaphore(size)
         self._session = authenticated_session()
         for scheme in ("http://", "https://"):

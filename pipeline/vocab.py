@@ -9,9 +9,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-from rdflib import Namespace, URIRef
+from rdflib import Namespace as _RdflibNamespace
+from rdflib import URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, VOID
+
+
+class Namespace(_RdflibNamespace):
+    """An rdflib Namespace whose terms are made once each: rdflib validates and builds a new
+    URIRef on every `NG.term` access, and the map stage makes millions of them."""
+
+    def term(self, name: str) -> URIRef:
+        return _term(str(self), name)
+
+
+@lru_cache(maxsize=4096)
+def _term(namespace: str, name: str) -> URIRef:
+    return URIRef(namespace + (name if isinstance(name, str) else ""))
+
 
 NG = Namespace("https://w3id.org/newsgraph/ns#")
 NGT = Namespace("https://w3id.org/newsgraph/event-type/")  # our SKOS event-type scheme

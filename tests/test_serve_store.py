@@ -361,3 +361,44 @@ def test_added_files_are_refused_with_a_store(publication, remote):
     result = run_newsgraph("serve", "--out", str(publication), "--store", remote.url + "/query", "--add", added)
     assert result.returncode == 2
     assert "with --store, load them into the store" in result.stderr
+
+
+# A store whose default graph is already the union: --store-union sends no graph list
+
+@pytest.fixture(scope="module")
+def union_remote(tmp_path_factory):
+    store = Oxigraph(tmp_path_factory.mktemp("union") / "store", "--union-default-graph")
+    result = run_newsgraph("build", str(SEEDS), "--out", str(tmp_path_factory.mktemp("union-build") / "out"),
+                           "--store", store.url + "/store")
+    assert result.returncode == 0, result.stderr
+    yield store
+    store.stop()
+
+
+@pytest.fixture(scope="module")
+def through_union(publication, union_remote):
+    server = Server(publication, "--store", union_remote.url + "/query", "--store-union", *LIMITS)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_store_union_gives_the_same_answers(embedded, through_union, name):
+    assert answer(through_union, QUERIES[name]) == answer(embedded, QUERIES[name])
+
+
+def test_store_union_trusts_the_store_default_graph(publication, remote):
+    """Against a store whose default graph is its unnamed graph, --store-union sees that graph
+    (empty here): the flag really sends no dataset."""
+    server = Server(publication, "--store", remote.url + "/query", "--store-union", *LIMITS)
+    try:
+        rows = post(server, QUERIES["count-in-the-union"]).json()["results"]["bindings"]
+        assert rows == [{"n": {"type": "literal", "value": "0",
+                               "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+    finally:
+        server.stop()
+
+
+def test_store_union_needs_a_store(publication):
+    result = run_newsgraph("serve", "--out", str(publication), "--store-union")
+    assert result.returncode == 2 and "--store-union needs --store" in result.stderr
