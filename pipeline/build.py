@@ -7,18 +7,21 @@ release folder that replaces the current publication only when it is complete.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
+from rdflib import Graph
 
 from . import publication
 from .ingest import MAX_BYTES, ingest
 from .link import link
-from .map import NamedGraph, map_articles, map_resolved
-from .model import ArticleExtraction, Rejection
+from .map import NamedGraph, map_article_graph, map_resolved, mention_events
+from .model import ArticleExtraction, Corpus, Event, Rejection
 from .parallel import extract_corpus
 from .publish import publish
 from .remote import PushSummary, push
@@ -44,7 +47,7 @@ class BuildResult:
 class BuildOptions:
     base: str = DEFAULT_BASE
     max_bytes: int = MAX_BYTES
-    workers: int = 0  # > 0: extract on a local Dask cluster of that many processes
+    workers: int = 0  # > 0: extract on a local Dask cluster of that many processes, map and validate on as many
     scheduler: str | None = None  # a Dask scheduler address: extract on that cluster
     progress: Callable | None = None  # wraps an iterable to show progress (tqdm in the CLI)
     store_url: str | None = None  # also write the graphs to this external SPARQL 1.1 store
@@ -69,7 +72,8 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
                                    scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
-        store, validations = _store_validated(list(extracted.extractions), minter, release, options.progress)
+        store, validations = _store_validated(list(extracted.extractions), minter, release, options.workers,
+                                              options.progress)
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         _write_reports(release, rejections, validations)
         publish(store, release.site, minter.base, report_html=render_validation_html(validations))
@@ -86,14 +90,18 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
     return result
 
 
+CHUNK = 20  # articles a mapping process takes at a time
+
+
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
-                     progress: Callable | None) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
+                     processes: int, progress: Callable | None) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
-    Article graphs are mapped, validated and written one at a time, so a corpus's graphs are
-    never all in memory. A quarantined article is left out and the rest linked again (what was
-    merged with it across articles may change) into the emptied store; this repeats until all
-    pass. Returns the store and the validation of every article (published or quarantined).
+    Article graphs are mapped, validated and written a few at a time (in `processes`
+    processes when > 1), so a corpus's graphs are never all in memory. A quarantined
+    article is left out and the rest linked again (what was merged with it across
+    articles may change) into the emptied store; this repeats until all pass. Returns
+    the store and the validation of every article (published or quarantined).
     """
     validations: dict[str, Validation] = {}
     quarantined: set[str] = set()
@@ -101,28 +109,74 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     while True:
         corpus = link([x for x in extractions if x.article.id not in quarantined])
         resolved = map_resolved(corpus, minter)
-        resolved_graph = resolved.graph()
+        context = _Context(corpus, mention_events(corpus), minter, resolved.graph())
         failed = set()
-        graphs = map_articles(corpus, minter)
-        for article_id, graph in (progress(graphs, total=len(corpus.extractions), desc="validate", unit="article")
-                                  if progress else graphs):
-            validation = validate_graph(article_validation_graph(graph.graph(), resolved_graph))
+        graphs = _article_graphs(context, processes)
+        for article_id, validation, ntriples in (progress(graphs, total=len(corpus.extractions), desc="validate",
+                                                          unit="article") if progress else graphs):
             validations[article_id] = validation
             if validation.conforms:
-                _write(writer, graph)
+                writer.add(minter.article_graph(article_id), ntriples)
             else:
                 failed.add(article_id)
         if not failed:
             writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
-            _write(writer, resolved)
+            writer.add(resolved.name, _with_inferences(resolved))
             return writer.close(), validations
         quarantined |= failed
         writer.clear()
 
 
-def _write(writer: StoreWriter, graph: NamedGraph) -> None:
-    """Store the graph with the superclass, superproperty and inverse triples SPARQL users rely on."""
-    writer.add(graph.name, NamedGraph(graph.name, graph.triples | entailed(graph.triples)).ntriples())
+@dataclass(frozen=True)
+class _Context:
+    """What mapping and validating one article needs of the linked corpus."""
+
+    corpus: Corpus
+    event_of: dict[tuple[str, int], Event]
+    minter: Minter
+    resolved: Graph  # the resolved graph as asserted, which articles are validated with
+
+
+_context: _Context | None = None  # the mapping process's, set when it starts
+
+
+def _article_graphs(context: _Context, processes: int) -> Iterator[tuple[str, Validation, bytes]]:
+    """Each article's validation and published N-Triples, in article id order.
+
+    With several processes, they are forked once the corpus is linked, so each starts
+    with the linked corpus in memory instead of receiving it.
+    """
+    ids = sorted(context.corpus.extractions)
+    chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    if processes <= 1 or len(chunks) <= 1:
+        _start(context)
+        for chunk in chunks:
+            yield from _map_and_validate(chunk)
+        return
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start, initargs=(context,)) as pool:
+        for results in pool.map(_map_and_validate, chunks):
+            yield from results
+
+
+def _start(context: _Context) -> None:
+    global _context
+    _context = context
+
+
+def _map_and_validate(article_ids: list[str]) -> list[tuple[str, Validation, bytes]]:
+    """Map, validate and serialise (with inferences) these articles of the corpus being built."""
+    results = []
+    for article_id in article_ids:
+        graph = map_article_graph(_context.corpus.extractions[article_id], _context.event_of, _context.minter)
+        validation = validate_graph(article_validation_graph(graph.graph(), _context.resolved))
+        results.append((article_id, validation, _with_inferences(graph) if validation.conforms else b""))
+    return results
+
+
+def _with_inferences(graph: NamedGraph) -> bytes:
+    """The graph's N-Triples with the superclass, superproperty and inverse triples SPARQL users rely on."""
+    return NamedGraph(graph.name, graph.triples | entailed(graph.triples)).ntriples()
 
 
 def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation]) -> None:

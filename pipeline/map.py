@@ -11,7 +11,6 @@ rdflib Graph, which matters at a few thousand triples per article.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -76,13 +75,16 @@ def map_resolved(corpus: Corpus, minter: Minter) -> NamedGraph:
     return NamedGraph(minter.resolved_graph(), frozenset(resolved))
 
 
-def map_articles(corpus: Corpus, minter: Minter) -> Iterator[tuple[str, NamedGraph]]:
-    """Each article's graph with its article id, in article id order, one at a time (a corpus's
-    article graphs together are far larger than its extractions)."""
-    event_of = {mention: event for event in corpus.events for mention in event.mentions}
-    for article_id in sorted(corpus.extractions):
-        triples = map_article(corpus.extractions[article_id], event_of, minter)
-        yield article_id, NamedGraph(minter.article_graph(article_id), frozenset(triples))
+def mention_events(corpus: Corpus) -> dict[tuple[str, int], Event]:
+    """The event each (article id, event mention index) was linked to."""
+    return {mention: event for event in corpus.events for mention in event.mentions}
+
+
+def map_article_graph(extraction: ArticleExtraction, event_of: dict[tuple[str, int], Event],
+                      minter: Minter) -> NamedGraph:
+    """The article's named graph."""
+    triples = map_article(extraction, event_of, minter)
+    return NamedGraph(minter.article_graph(extraction.article.id), frozenset(triples))
 
 
 def map_article(extraction: ArticleExtraction, event_of: dict[tuple[str, int], Event], minter: Minter
