@@ -90,7 +90,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
     return result
 
 
-CHUNK = 20  # articles a mapping process takes at a time
+CHUNK = 20  # articles a mapping process takes at a time, at most
 
 
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
@@ -147,7 +147,8 @@ def _article_graphs(context: _Context, processes: int) -> Iterator[tuple[str, Va
     with the linked corpus in memory instead of receiving it.
     """
     ids = sorted(context.corpus.extractions)
-    chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    size = max(1, min(CHUNK, len(ids) // (4 * max(processes, 1))))  # several chunks a process: even loads
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
     if processes <= 1 or len(chunks) <= 1:
         _start(context)
         for chunk in chunks:

@@ -49,6 +49,7 @@ def test_rebuild_redoes_only_changed_articles_and_equals_a_clean_build(tmp_path,
 
 
 def test_local_dask_cluster_gives_the_serial_publication(tmp_path, built_seeds):
+    """Extraction on Dask, then mapping and validation in two forked processes."""
     out = tmp_path / "dask"
     build(SEEDS, "--out", out, "--workers", "2")
     assert canonical_quads(out) == canonical_quads(built_seeds)
