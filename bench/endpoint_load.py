@@ -254,12 +254,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase, at most")
     parser.add_argument("--max-requests", type=int, default=200_000, help="requests of each phase, at most")
-    parser.add_argument("--runaway-at", type=float, default=10.0, help="seconds into the sparql phase (<0: none)")
+    parser.add_argument("--runaway-at", type=float,
+                        help="seconds into the sparql phase (default: a sixth of --seconds; <0: none)")
     parser.add_argument("--phases", default="sparql,deref,pages")
     parser.add_argument("--label", help="names the publication in the records (default: the --out folder's name)")
     results_option(parser)
     args = parser.parse_args()
     limits = Limits(args.clients, args.seconds, args.max_requests)
+    runaway_at = args.seconds / 6 if args.runaway_at is None else args.runaway_at
     phases = args.phases.split(",")
     current = publication.current(args.out)
     label = f"{args.clients} clients, {args.label or args.out.resolve().name}"
@@ -270,7 +272,7 @@ def main() -> None:
     ours = start_newsgraph(args.out)
     try:
         if "sparql" in phases:
-            during = runaway(ours, args.runaway_at) if args.runaway_at >= 0 else None
+            during = runaway(ours, runaway_at) if runaway_at >= 0 else None
             samples, seconds, ended = load(ours.port, sparql_targets(ours.path), limits, during)
             mine = figures(samples, seconds)
             print(line("sparql: newsgraph serve", mine))

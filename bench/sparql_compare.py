@@ -12,12 +12,14 @@ The mix is the three queries of README.md's "Example queries" and the gallery
   query in the time allowed; otherwise it is recorded as skipped, with why.
 Per query: warm-up runs (one per engine, but one per query worker for ours: each worker
 caches its guard's parse of a query text, and the pool hands requests round-robin), then
-up to --repeat timed runs within --budget seconds; median and p95 (nearest rank). The geometric mean of the medians over the mix gives one
-figure per engine. Then, to see where our time goes, each query is also timed
-in-process through our worker's `evaluate` (guard, evaluation, our JSON writer) and
-through pyoxigraph's own JSON serialiser, the guard's parse of each query (what every new
-query text costs once per worker) is timed, the per-request floor (`ASK {}`) of both
-servers is measured, and the query with the worst ratio is profiled.
+up to --repeat rounds of one timed run per engine, interleaved so that the machine's load
+falls on all alike, within --budget seconds per engine; median and p95 (nearest rank).
+The geometric mean of the medians over the mix gives one figure per engine. To see where
+our time goes, the same rounds also time each query in-process through our worker's
+`evaluate` (guard, evaluation, our JSON writer) and through pyoxigraph's own JSON
+serialiser; then the guard's parse of each query (what a new query text costs, once per
+worker) is timed, the per-request floor (`ASK {}`) of both servers is measured, and the
+query where ours loses most time is profiled.
 
 Datasets: (a) a built publication (`--publication OUT`, or one built here from
 `--articles N` generated articles), (b) a synthetic publication of `--triples T`
@@ -259,42 +261,46 @@ def rdflib_worker(nquads: Path) -> None:
 # -- measuring ----------------------------------------------------------------------------
 
 
-def measure(engine: Engine, query: Query, settings: Settings) -> Timing:
-    """The engine's warm-up runs, then timed runs until --repeat or --budget, whichever comes first."""
-    timing = Timing(engine.name, query.name)
-    try:
-        for _ in range(engine.warmups):
-            timing.rows = engine.rows(engine.run(query.text))
-        started = time.perf_counter()
-        while len(timing.samples) < settings.repeat and (
-                not timing.samples or time.perf_counter() - started < settings.budget):
+def warm_up(engines: list[Engine], query: Query) -> dict[str, Timing]:
+    """Each engine's warm-up runs of the query, which give its row count (or its error)."""
+    timings = {engine.name: Timing(engine.name, query.name) for engine in engines}
+    for engine in engines:
+        try:
+            for _ in range(engine.warmups):
+                timings[engine.name].rows = engine.rows(engine.run(query.text))
+        except QueryFailed as exc:
+            timings[engine.name].error = str(exc)
+    return timings
+
+
+def measure(engines: list[Engine], query: Query, settings: Settings, timings: dict[str, Timing]) -> None:
+    """Rounds of one timed run per engine, interleaved so that a change in the machine's load
+    falls on all engines alike, until --repeat rounds or --budget seconds per engine, whichever
+    comes first (at least one round). Engines whose warm-up failed are left out."""
+    live = [engine for engine in engines if timings[engine.name].error is None]
+    started, rounds = time.perf_counter(), 0
+    while live and rounds < settings.repeat and (
+            rounds == 0 or time.perf_counter() - started < settings.budget * len(live)):
+        for engine in list(live):
             begin = time.perf_counter()
-            engine.run(query.text)
-            timing.samples.append((time.perf_counter() - begin) * 1000)
-    except QueryFailed as exc:
-        timing.error = str(exc)
-    return timing
+            try:
+                engine.run(query.text)
+            except QueryFailed as exc:
+                timings[engine.name].error = str(exc)
+                live.remove(engine)
+                continue
+            timings[engine.name].samples.append((time.perf_counter() - begin) * 1000)
+        rounds += 1
 
 
-def timed_ms(function: Callable[[], object], repeat: int, budget: float) -> float:
-    """Median ms of `function` after one warm-up call, within `budget` seconds."""
-    function()
-    samples, started = [], time.perf_counter()
-    while len(samples) < repeat and (not samples or time.perf_counter() - started < budget):
-        begin = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - begin) * 1000)
-    return percentile(samples, 50)
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """Where one query's time goes outside the engine (ms, in-process, medians)."""
-
-    query: str
-    native_json: float  # pyoxigraph evaluates and serialises to JSON itself (what oxigraph serve does)
-    our_evaluate: float  # our worker's evaluate(): guard (cached), evaluation, our JSON writer
-    guard: float  # the guard's parse of the query text, uncached (once per worker per new text)
+def measured(engines: list[Engine], queries: list[Query], settings: Settings) -> dict[str, dict[str, Timing]]:
+    """Every query warmed up on every engine first (so that no query is timed in a cold
+    process), then each query's timed rounds. Returns timings by engine, then query."""
+    warmed = {query.name: warm_up(engines, query) for query in queries}
+    for query in queries:
+        measure(engines, query, settings, warmed[query.name])
+        print(f"  {query.name}: done", flush=True)
+    return {engine.name: {q.name: warmed[q.name][engine.name] for q in queries} for engine in engines}
 
 
 def our_evaluator(store: ox.Store, base_iri: str) -> Callable[[str], object]:
@@ -312,19 +318,43 @@ def our_evaluator(store: ox.Store, base_iri: str) -> Callable[[str], object]:
     return run
 
 
-def breakdown(store: ox.Store, queries: list[Query], settings: Settings, base_iri: str) -> list[Breakdown]:
-    ours = our_evaluator(store, base_iri)
-    stored = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-    repeat = max(1, min(settings.repeat, 5))
-    found = []
-    for query in queries:
-        def native() -> bytes:
-            result = store.query(query.text, use_default_graph_as_union=True)
-            return result.serialize(format=ox.QueryResultsFormat.JSON)
+class NativeJsonEngine(PyoxigraphEngine):
+    """pyoxigraph evaluating and writing JSON itself: what oxigraph serve does, without HTTP."""
 
-        found.append(Breakdown(query.name, timed_ms(native, repeat, settings.budget),
-                               timed_ms(lambda: ours(query.text), repeat, settings.budget),
-                               timed_ms(lambda: check_query(query.text, stored, base_iri), repeat, settings.budget)))
+    name = "pyoxigraph JSON serialiser"
+
+    def run(self, query: str) -> int:
+        result = self.store.query(query, use_default_graph_as_union=True)
+        return len(result.serialize(format=ox.QueryResultsFormat.JSON))
+
+
+class OurEvaluateEngine:
+    """Our worker's evaluate() in this process: guard (cached), evaluation, our JSON writer, no HTTP."""
+
+    name = "our evaluate() in-process"
+    warmups = 1
+
+    def __init__(self, store: ox.Store, base_iri: str):
+        self.evaluate = our_evaluator(store, base_iri)
+
+    def run(self, query: str) -> object:
+        return self.evaluate(query)
+
+    def rows(self, answer: object) -> int:
+        return 0  # not compared: the HTTP engines' row counts are
+
+
+def guard_ms(store: ox.Store, queries: list[Query], settings: Settings, base_iri: str) -> dict[str, float]:
+    """The guard's parse of each query text, uncached: what a worker pays for a text it has not seen."""
+    stored = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    found = {}
+    for query in queries:
+        samples = []
+        for _ in range(max(1, min(settings.repeat, 5))):
+            begin = time.perf_counter()
+            check_query(query.text, stored, base_iri)
+            samples.append((time.perf_counter() - begin) * 1000)
+        found[query.name] = percentile(samples, 50)
     return found
 
 
@@ -350,13 +380,14 @@ class DatasetRun:
     quads: int
     timings: dict[str, dict[str, Timing]] = field(default_factory=dict)  # engine -> query -> timing
     floors: dict[str, float] = field(default_factory=dict)  # engine -> ms for ASK {}
-    breakdowns: list[Breakdown] = field(default_factory=list)
+    guards: dict[str, float] = field(default_factory=dict)  # query -> ms of the guard's parse
     rdflib_skipped: str | None = None
     rdflib_load: float | None = None
     profiled: str = ""
 
 
 OURS, PYOX, OXSERVE, RDFLIB = "ours (newsgraph serve)", PyoxigraphEngine.name, "oxigraph serve", RdflibEngine.name
+NATIVE, EVALUATE = NativeJsonEngine.name, OurEvaluateEngine.name
 
 
 QUERY_WORKERS = 4  # newsgraph serve's default --query-workers
@@ -374,17 +405,16 @@ def run_dataset(label: str, out: Path, queries: list[Query], settings: Settings,
     base_iri = f"http://127.0.0.1:{ours.port}/sparql"
     try:
         engines: list[Engine] = [HttpEngine(OURS, ours, settings.timeout, QUERY_WORKERS), PyoxigraphEngine(store),
-                                 HttpEngine(OXSERVE, oxigraph, settings.timeout)]
-        for engine in engines:
-            run.timings[engine.name] = {q.name: measure(engine, q, settings) for q in queries}
-            print(f"  {engine.name}: done", flush=True)
-        for engine in (engines[0], engines[2]):
-            run.floors[engine.name] = measure(engine, Query("ask", "ASK {}"), settings).median or 0.0
+                                 HttpEngine(OXSERVE, oxigraph, settings.timeout), NativeJsonEngine(store),
+                                 OurEvaluateEngine(store, base_iri)]
+        run.timings = measured(engines, queries, settings)
+        floors = measured([engines[0], engines[2]], [Query("ask", "ASK {}")], settings)
+        run.floors = {name: by_query["ask"].median or 0.0 for name, by_query in floors.items()}
     finally:
         ours.close()
         oxigraph.close()
     run_rdflib(run, store, queries, settings, work)
-    run.breakdowns = breakdown(store, queries, settings, base_iri)
+    run.guards = guard_ms(store, queries, settings, base_iri)
     worst = worst_query(run, queries)
     if worst is not None:
         run.profiled = f"profile of our evaluate() on {worst.name}:\n" + profile(store, worst, base_iri)
@@ -401,7 +431,7 @@ def run_rdflib(run: DatasetRun, store: ox.Store, queries: list[Query], settings:
     store.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
     engine = RdflibEngine(nquads, settings)
     try:
-        run.timings[RDFLIB] = {q.name: measure(engine, q, settings) for q in queries}
+        run.timings[RDFLIB] = measured([engine], queries, settings)[RDFLIB]
     finally:
         engine.close()
         nquads.unlink()
@@ -410,15 +440,15 @@ def run_rdflib(run: DatasetRun, store: ox.Store, queries: list[Query], settings:
 
 
 def worst_query(run: DatasetRun, queries: list[Query]) -> Query | None:
-    """The query where ours is furthest from oxigraph serve, by ratio of medians."""
-    ratios = {}
+    """The query where ours loses most time to oxigraph serve (ms of medians): where a fix pays most."""
+    excess = {}
     for name, ours in run.timings[OURS].items():
         peer = run.timings[OXSERVE][name]
         if ours.median and peer.median:
-            ratios[name] = ours.median / peer.median
-    if not ratios:
+            excess[name] = ours.median - peer.median
+    if not excess:
         return None
-    name = max(ratios, key=ratios.get)
+    name = max(excess, key=excess.get)
     return next(q for q in queries if q.name == name)
 
 
@@ -500,7 +530,8 @@ def mix_records(run: DatasetRun, engines: list[str]) -> list[Record]:
 
 def guard_records(run: DatasetRun) -> list[Record]:
     """What the guard's parse adds to a query text a worker has not seen, against evaluation itself."""
-    pairs = [(b.guard, run.timings[PYOX][b.query].median) for b in run.breakdowns if run.timings[PYOX][b.query].median]
+    pairs = [(guard, run.timings[PYOX][name].median) for name, guard in run.guards.items()
+             if run.timings[PYOX][name].median]
     if not pairs:
         return []
     guard, engine = geometric_mean([g for g, _ in pairs]), geometric_mean([e for _, e in pairs])
@@ -516,15 +547,13 @@ def print_breakdown(run: DatasetRun) -> None:
           "guard = parsing a new query text")
     print(f"{'query':<40}{'engine':>9}{'native':>9}{'evaluate':>9}{'http':>9}{'oxigraph':>9}"
           f"{'serialise':>10}{'transport':>10}{'guard':>8}")
-    for item in run.breakdowns:
-        engine = run.timings[PYOX][item.query].median
-        http = run.timings[OURS][item.query].median
-        oxigraph = run.timings[OXSERVE][item.query].median
-        if None in (engine, http, oxigraph):
+    for name, guard in run.guards.items():
+        medians = [run.timings[engine][name].median for engine in (PYOX, NATIVE, EVALUATE, OURS, OXSERVE)]
+        if None in medians:
             continue
-        print(f"{item.query[:39]:<40}{engine:9.1f}{item.native_json:9.1f}{item.our_evaluate:9.1f}{http:9.1f}"
-              f"{oxigraph:9.1f}{item.our_evaluate - item.native_json:10.1f}{http - item.our_evaluate:10.1f}"
-              f"{item.guard:8.1f}")
+        engine, native, ours_inside, http, oxigraph = medians
+        print(f"{name[:39]:<40}{engine:9.1f}{native:9.1f}{ours_inside:9.1f}{http:9.1f}{oxigraph:9.1f}"
+              f"{ours_inside - native:10.1f}{http - ours_inside:10.1f}{guard:8.1f}")
 
 
 # -- datasets -----------------------------------------------------------------------------
