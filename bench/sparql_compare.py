@@ -584,7 +584,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per query and engine, at most")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds of timed runs per query and engine")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds one run may take")
-    parser.add_argument("--rdflib-max-quads", type=int, default=1_000_000)
+    parser.add_argument("--rdflib-max-quads", type=int, default=5_000_000)
     parser.add_argument("--rdflib-budget", type=float, default=900.0, help="seconds for rdflib's load and queries")
     parser.add_argument("--work", type=Path, help="keep generated publications here (default: a temporary folder)")
     parser.add_argument("--rdflib-worker", type=Path, help=argparse.SUPPRESS)
