@@ -323,9 +323,11 @@ class NativeJsonEngine(PyoxigraphEngine):
 
     name = "pyoxigraph JSON serialiser"
 
-    def run(self, query: str) -> int:
-        result = self.store.query(query, use_default_graph_as_union=True)
-        return len(result.serialize(format=ox.QueryResultsFormat.JSON))
+    def run(self, query: str) -> bytes:
+        return self.store.query(query, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+
+    def rows(self, answer: bytes) -> int:
+        return 0  # not compared: the main table compares the row counts of the engines it shows
 
 
 class OurEvaluateEngine:
@@ -341,7 +343,7 @@ class OurEvaluateEngine:
         return self.evaluate(query)
 
     def rows(self, answer: object) -> int:
-        return 0  # not compared: the HTTP engines' row counts are
+        return 0  # not compared: the main table compares the row counts of the engines it shows
 
 
 def guard_ms(store: ox.Store, queries: list[Query], settings: Settings, base_iri: str) -> dict[str, float]:
