@@ -6,7 +6,7 @@ OUT    ?= build
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup build serve clean browser
+.PHONY: run test setup build serve clean browser bench
 
 $(BIN)/newsgraph: pyproject.toml requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,49 @@ test: setup browser
 
 clean:
 	rm -rf $(OUT) $(VENV)
+
+# Every benchmark at the sizes of issue 7, one after another (they share the day's results
+# file, bench/results/<date>.json, and latest.json). Smaller for a smoke run, e.g.
+#   make bench BENCH_ARTICLES=30 BENCH_TRIPLES=200000 BENCH_SITE_ARTICLES=20,60 \
+#              BENCH_SECONDS=5 BENCH_REPEAT=3 BENCH_RESULTS=/tmp/bench-smoke
+# bench/README.md says what each compares and how long it takes.
+# the built publication queried and loaded
+BENCH_ARTICLES      ?= 1000
+# the synthetic graph of sparql_compare
+BENCH_TRIPLES       ?= 10000000
+# site_scale's corpus sizes (issue 7 also names 100000: it needs ~60 GB of disk and ~150 GB
+# of memory, see bench/README.md; add it with BENCH_SITE_ARTICLES=1000,10000,100000)
+BENCH_SITE_ARTICLES ?= 1000,10000
+# each phase of endpoint_load
+BENCH_SECONDS       ?= 60
+# timed runs per query and engine in sparql_compare
+BENCH_REPEAT        ?= 20
+# seconds of timed runs per query and engine
+BENCH_BUDGET        ?= 60
+# extraction processes of the builds
+BENCH_PROCESSES     ?= 2
+# gallery_scale's copies of the sample
+BENCH_COPIES        ?= 1000
+BENCH_RESULTS       ?= bench/results
+BENCH_WORK          ?= $(OUT)/bench
+BENCH_PUB           := $(BENCH_WORK)/built-$(BENCH_ARTICLES)
+
+# The publication of BENCH_ARTICLES generated articles (exit 2: some input rejected, rest built).
+$(BENCH_PUB)/current:
+	$(BIN)/python bench/generate_corpus.py $(BENCH_ARTICLES) $(BENCH_WORK)/corpus-$(BENCH_ARTICLES)
+	$(BIN)/newsgraph build $(BENCH_WORK)/corpus-$(BENCH_ARTICLES) --out $(BENCH_PUB) \
+	  $(if $(filter-out 0 1,$(BENCH_PROCESSES)),--workers $(BENCH_PROCESSES)) || [ $$? -eq 2 ]
+
+bench: setup
+	$(MAKE) --no-print-directory $(BENCH_PUB)/current
+	$(BIN)/python bench/extract_speed.py --results $(BENCH_RESULTS)
+	$(BIN)/python bench/build_speed.py --articles $(BENCH_ARTICLES) --processes $(BENCH_PROCESSES) \
+	  --results $(BENCH_RESULTS)
+	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/gallery_scale.py --copies $(BENCH_COPIES)
+	$(BIN)/python bench/sparql_compare.py --publication $(BENCH_PUB) --triples $(BENCH_TRIPLES) \
+	  --repeat $(BENCH_REPEAT) --budget $(BENCH_BUDGET) --work $(BENCH_WORK)/sparql --results $(BENCH_RESULTS)
+	$(BIN)/python bench/endpoint_load.py --out $(BENCH_PUB) --seconds $(BENCH_SECONDS) \
+	  --label "$(BENCH_ARTICLES) articles" --results $(BENCH_RESULTS)
+	$(BIN)/python bench/site_scale.py --articles $(BENCH_SITE_ARTICLES) --work $(BENCH_WORK)/site \
+	  --results $(BENCH_RESULTS)

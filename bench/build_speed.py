@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from generate_corpus import generate
-from results import Record, save
+from results import Record, results_option, save
 
 NEWSGRAPH = str(Path(sys.executable).with_name("newsgraph"))
 
@@ -50,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2)
+    results_option(parser)
     arguments = parser.parse_args()
     n, processes = arguments.articles, arguments.processes
     with tempfile.TemporaryDirectory(prefix="newsgraph-bench-") as folder:
@@ -65,7 +66,7 @@ def main() -> None:
         Record(f"build words/s ({n} articles, {processes} processes)", words / build, "words/s",
                "spaCy nlp.pipe", words / parse),
         Record(f"build peak memory of one process ({n} articles)", peak, "MiB"),
-    ])
+    ], arguments.results)
 
 
 if __name__ == "__main__":

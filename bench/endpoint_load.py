@@ -1,14 +1,22 @@
-"""Load benchmark of the SPARQL endpoint: 32 concurrent clients for 60 s, plus one runaway query.
+"""Load on a served publication: the SPARQL endpoint, dereferencing and the static pages.
 
-Each client is its own loopback address (127.0.0.10, .11, ...), as 32 different users
-would be, and sends the example gallery's queries one after another over a kept-alive
-HTTP/1.1 connection. Ten seconds in, another client sends a runaway query (a count
-over a five-way cross join of the store); the server must stop it at its time limit
-while the others go on. Figures are printed for the whole run and for the windows
-before, during and after the runaway.
+Three phases, one after another, each with --clients concurrent clients (default 32)
+for --seconds or until --max-requests, whichever comes first:
+- sparql: the example gallery's queries, POSTed with JSON results. Part way through
+  (--runaway-at), another client sends a runaway query (a count over a five-way cross
+  join); the server must stop it at its time limit while the others go on. The same
+  load, without the runaway, is then sent to `oxigraph serve-read-only` on the same
+  store: the peer.
+- deref: entity IRIs (/id/place/..., /id/event/...) asked for as HTML and as Turtle,
+  each answered with 303 See Other to its document (the redirect is not followed).
+- pages: the static pages (.html) and their Turtle beside them; the peer is Python's
+  own static file server (http.server) over the same site folder.
+Each client is its own loopback address (127.0.0.10, .11, ...), as 32 users would be,
+over a kept-alive HTTP/1.1 connection. Printed and recorded per phase: requests/s,
+p50, p99 and errors (an answer with another status than expected, or none).
 
-    python bench/endpoint_load.py --out build          # starts `newsgraph serve` on a free port
-    python bench/endpoint_load.py --url http://127.0.0.1:5000/sparql   # a server already running
+    python bench/endpoint_load.py --out build               # starts `newsgraph serve` on a free port
+    python bench/endpoint_load.py --out build --seconds 10 --results /tmp/smoke
 
 Only loopback addresses are ever contacted.
 """
@@ -19,7 +27,6 @@ import argparse
 import http.client
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,137 +34,285 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from typing import Callable
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from results import Record, results_option, save  # noqa: E402
+from servers import JSON_RESULTS, LOOPBACK, Server, free_port, post_query, start_newsgraph, start_oxigraph  # noqa: E402
+from pipeline import publication  # noqa: E402
 from pipeline.endpoint_page import load_examples  # noqa: E402
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+SAMPLE_PAGES = 2000  # pages drawn from the site for the deref and pages phases
+
+
+@dataclass(frozen=True)
+class Target:
+    """One request a client may send, and the status that counts as success."""
+
+    name: str
+    method: str
+    path: str
+    body: bytes | None
+    headers: dict[str, str]
+    expected: int
 
 
 @dataclass(frozen=True)
 class Sample:
-    started: float  # seconds since the run began
+    started: float  # seconds since the phase began
     seconds: float
-    status: int  # 0: the request failed without an HTTP answer
-    query: str
+    ok: bool
+    target: str
 
 
-def _post(connection: http.client.HTTPConnection, path: str, query: str) -> int:
-    body = urlencode({"query": query}).encode()
-    connection.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded",
-                                            "Accept": "application/sparql-results+json"})
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    targets: list[Target]
+
+
+@dataclass(frozen=True)
+class Limits:
+    clients: int
+    seconds: float
+    max_requests: int
+
+
+def sparql_targets(path: str) -> list[Target]:
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": JSON_RESULTS}
+    return [Target(e.name, "POST", path, urlencode({"query": e.query}).encode(), headers, 200)
+            for e in load_examples()]
+
+
+def site_pages(site: Path, rng: random.Random) -> list[str]:
+    """Paths (from the site root) of a sample of the entity pages."""
+    pages = sorted(str(p.relative_to(site)) for p in (site / "id").rglob("*.html"))
+    return rng.sample(pages, min(len(pages), SAMPLE_PAGES))
+
+
+def deref_targets(pages: list[str]) -> list[Target]:
+    targets = []
+    for page in pages:
+        iri_path = "/" + page.removesuffix(".html")
+        targets.append(Target(iri_path, "GET", iri_path, None, {"Accept": "text/html"}, 303))
+        targets.append(Target(iri_path, "GET", iri_path, None, {"Accept": "text/turtle"}, 303))
+    return targets
+
+
+def page_targets(pages: list[str]) -> list[Target]:
+    targets = []
+    for page in pages:
+        targets.append(Target(page, "GET", "/" + page, None, {"Accept": "text/html"}, 200))
+        targets.append(Target(page, "GET", "/" + page.removesuffix(".html") + ".ttl", None,
+                              {"Accept": "text/turtle"}, 200))
+    return targets
+
+
+def _send(connection: http.client.HTTPConnection, target: Target) -> bool:
+    connection.request(target.method, target.path, target.body, target.headers)
     response = connection.getresponse()
     response.read()
-    return response.status
+    return response.status == target.expected
 
 
-def _client(host: str, port: int, path: str, source: str, queries, stop: float, origin: float,
+class Budget:
+    """The phase's shared bound: a deadline and a number of requests."""
+
+    def __init__(self, limits: Limits):
+        self.deadline = time.monotonic() + limits.seconds
+        self.left = limits.max_requests
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.left <= 0 or time.monotonic() >= self.deadline:
+                return False
+            self.left -= 1
+            return True
+
+
+def _client(port: int, source: str, targets: list[Target], budget: Budget, origin: float,
             samples: list[Sample]) -> None:
     rng = random.Random(source)
-    connection = http.client.HTTPConnection(host, port, timeout=120, source_address=(source, 0))
-    while (now := time.monotonic()) < stop:
-        name, query = rng.choice(queries)
+    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=120, source_address=(source, 0))
+    while budget.take():
+        target = rng.choice(targets)
+        begin = time.monotonic()
         try:
-            status = _post(connection, path, query)
+            ok = _send(connection, target)
         except (OSError, http.client.HTTPException):
-            status = 0
+            ok = False
             connection.close()
-            connection = http.client.HTTPConnection(host, port, timeout=120, source_address=(source, 0))
-        samples.append(Sample(now - origin, time.monotonic() - now, status, name))
+            connection = http.client.HTTPConnection(LOOPBACK, port, timeout=120, source_address=(source, 0))
+        samples.append(Sample(begin - origin, time.monotonic() - begin, ok, target.name))
     connection.close()
 
 
-def _summary(label: str, samples: list[Sample], seconds: float) -> str:
-    if not samples:
-        return f"{label:<28} no requests"
-    latencies = sorted(s.seconds * 1000 for s in samples)
+@dataclass(frozen=True)
+class Figures:
+    requests: int
+    seconds: float
+    per_second: float
+    p50: float  # ms
+    p99: float  # ms
+    errors: int
+
+
+def figures(samples: list[Sample], seconds: float) -> Figures:
+    latencies = sorted(s.seconds * 1000 for s in samples) or [0.0]
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    errors = sum(1 for s in samples if s.status != 200)
-    return (f"{label:<28} {len(samples):6d} req  {len(samples) / seconds:7.1f} req/s  "
-            f"p50 {statistics.median(latencies):7.1f} ms  p99 {p99:7.1f} ms  errors {errors}")
+    return Figures(len(samples), seconds, len(samples) / max(seconds, 1e-9), statistics.median(latencies), p99,
+                   sum(1 for s in samples if not s.ok))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def line(label: str, f: Figures) -> str:
+    return (f"{label:<34} {f.requests:7d} req  {f.per_second:8.1f} req/s  p50 {f.p50:8.1f} ms  "
+            f"p99 {f.p99:8.1f} ms  errors {f.errors}")
 
 
-def _start_server(out: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    command = [str(Path(sys.executable).with_name("newsgraph")), "serve", "--out", str(out), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/sparql"
-    for _ in range(300):
+@dataclass(frozen=True)
+class Runaway:
+    status: str
+    sent_at: float
+    seconds: float
+
+
+def load(port: int, targets: list[Target], limits: Limits,
+         during: Callable[[float], Runaway] | None = None) -> tuple[list[Sample], float, Runaway | None]:
+    """Run the clients against `port`; `during`, if given, runs beside them (and may outlast them).
+
+    The phase's length is until the last client's last answer, the runaway left out.
+    """
+    samples: list[Sample] = []
+    budget = Budget(limits)
+    origin = time.monotonic()
+    threads = [threading.Thread(target=_client, args=(port, f"127.0.0.{10 + i}", targets, budget, origin, samples))
+               for i in range(limits.clients)]
+    ended: list[Runaway] = []
+    side = threading.Thread(target=lambda: ended.append(during(origin))) if during else None
+    for thread in threads + ([side] if side else []):
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.monotonic() - origin
+    if side:
+        side.join()
+    return samples, seconds, ended[0] if ended else None
+
+
+def runaway(server: Server, at: float) -> Callable[[float], Runaway]:
+    """Send the runaway query `at` seconds into the phase; report how the server ended it."""
+    def run(origin: float) -> Runaway:
+        time.sleep(max(0.0, origin + at - time.monotonic()))
+        begin = time.monotonic()
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            if _post(connection, "/sparql", "ASK {}") == 200:
-                return process, url
+            status = str(post_query(server.connection(timeout=300, source="127.0.0.250"), server.path, RUNAWAY)[0])
+        except (OSError, http.client.HTTPException) as exc:
+            status = f"no answer ({exc})"
+        return Runaway(status, begin - origin, time.monotonic() - begin)
+    return run
+
+
+def start_static(site: Path) -> Server:
+    """Python's standard static file server over the site folder: the peer for static pages."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", LOOPBACK,
+                                "--directory", str(site)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection(LOOPBACK, port, timeout=5)
+            connection.request("GET", "/index.html")
+            connection.getresponse().read()
+            return Server("python -m http.server", process, port, "/")
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.1)
     process.kill()
-    raise SystemExit(f"newsgraph serve --out {out} did not answer")
+    raise SystemExit("python -m http.server did not answer")
+
+
+def phase_records(phase: str, label: str, ours: Figures, peer: str | None = None,
+                  theirs: Figures | None = None) -> list[Record]:
+    def peer_of(value: float | None) -> dict:
+        return {"peer": peer, "peer_value": value} if peer and theirs else {}
+
+    prefix = f"load {phase} ({label})"
+    return [
+        Record(f"{prefix} requests/s", ours.per_second, "req/s", **peer_of(theirs and theirs.per_second)),
+        Record(f"{prefix} p50", ours.p50, "ms", **peer_of(theirs and theirs.p50)),
+        Record(f"{prefix} p99", ours.p99, "ms", **peer_of(theirs and theirs.p99)),
+        Record(f"{prefix} errors", ours.errors, "requests", **peer_of(theirs and theirs.errors)),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    target = parser.add_mutually_exclusive_group()
-    target.add_argument("--url", help="the /sparql URL of a running server (loopback only)")
-    target.add_argument("--out", type=Path, default=ROOT / "build", help="serve this publication (default: build)")
+    parser.add_argument("--out", type=Path, default=ROOT / "build", help="the publication to serve (default: build)")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--runaway-at", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase, at most")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="requests of each phase, at most")
+    parser.add_argument("--runaway-at", type=float,
+                        help="seconds into the sparql phase (default: a sixth of --seconds; <0: none)")
+    parser.add_argument("--phases", default="sparql,deref,pages")
+    parser.add_argument("--label", help="names the publication in the records (default: the --out folder's name)")
+    results_option(parser)
     args = parser.parse_args()
-
-    process = None
-    url = args.url
-    if url is None:
-        process, url = _start_server(args.out)
-    parts = urlsplit(url)
-    if parts.hostname not in ("127.0.0.1", "localhost"):
-        raise SystemExit("this benchmark only drives a server on loopback")
-    host, port, path = "127.0.0.1", parts.port or 80, parts.path or "/sparql"
-    queries = [(example.name, example.query) for example in load_examples()]
-
+    limits = Limits(args.clients, args.seconds, args.max_requests)
+    runaway_at = args.seconds / 6 if args.runaway_at is None else args.runaway_at
+    phases = args.phases.split(",")
+    current = publication.current(args.out)
+    label = f"{args.clients} clients, {args.label or args.out.resolve().name}"
+    pages = site_pages(current.site, random.Random(7))
     load_before = os.getloadavg()[0]
-    samples: list[Sample] = []
-    origin = time.monotonic()
-    stop = origin + args.seconds
-    threads = [threading.Thread(target=_client, args=(host, port, path, f"127.0.0.{10 + i}", queries, stop,
-                                                      origin, samples)) for i in range(args.clients)]
-    for thread in threads:
-        thread.start()
-    time.sleep(args.runaway_at)
-    runaway_start = time.monotonic()
-    try:
-        runaway_status = _post(http.client.HTTPConnection(host, port, timeout=300, source_address=("127.0.0.250", 0)),
-                               path, RUNAWAY)
-    except (OSError, http.client.HTTPException) as exc:
-        runaway_status = f"no answer ({exc})"
-    runaway_end = time.monotonic()
-    for thread in threads:
-        thread.join()
-    if process is not None:
-        process.terminate()
-        process.wait(timeout=30)
+    records: list[Record] = []
 
-    begin, end = runaway_start - origin, runaway_end - origin
-    before = [s for s in samples if s.started < begin]
-    during = [s for s in samples if begin <= s.started < end]
-    after = [s for s in samples if s.started >= end]
-    print(f"endpoint {url}: {args.clients} clients, {args.seconds:g} s, {len(queries)} example queries; "
-          f"{os.cpu_count()} CPUs, load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after")
-    print(f"runaway query: HTTP {runaway_status} after {end - begin:.1f} s (sent at {begin:.1f} s)")
-    print(_summary("all", samples, args.seconds))
-    print(_summary(f"before runaway (0-{begin:.0f} s)", before, begin))
-    print(_summary(f"during runaway ({begin:.0f}-{end:.0f} s)", during, max(end - begin, 1e-9)))
-    print(_summary(f"after runaway ({end:.0f}-{args.seconds:.0f} s)", after, max(args.seconds - end, 1e-9)))
-    failures = [s for s in samples if s.status != 200]
-    for sample in failures[:10]:
-        print(f"  error: HTTP {sample.status} for {sample.query} at {sample.started:.1f} s")
+    ours = start_newsgraph(args.out)
+    try:
+        if "sparql" in phases:
+            during = runaway(ours, runaway_at) if runaway_at >= 0 else None
+            samples, seconds, ended = load(ours.port, sparql_targets(ours.path), limits, during)
+            mine = figures(samples, seconds)
+            print(line("sparql: newsgraph serve", mine))
+            if ended:
+                print(f"  runaway query: HTTP {ended.status} after {ended.seconds:.1f} s (sent at {ended.sent_at:.1f} s)")
+                window = [s for s in samples if ended.sent_at <= s.started < ended.sent_at + ended.seconds]
+                overlap = min(ended.sent_at + ended.seconds, seconds) - ended.sent_at
+                print(line("  while the runaway ran", figures(window, max(overlap, 1e-9))))
+            for sample in [s for s in samples if not s.ok][:5]:
+                print(f"  error on {sample.target} at {sample.started:.1f} s")
+            peer = start_oxigraph(current.store, timeout=30)
+            try:
+                samples, seconds, _ = load(peer.port, sparql_targets(peer.path), limits)
+            finally:
+                peer.close()
+            theirs = figures(samples, seconds)
+            print(line("sparql: oxigraph serve-read-only", theirs))
+            records += phase_records("sparql", label, mine, "oxigraph serve", theirs)
+        if "deref" in phases and pages:
+            samples, seconds, _ = load(ours.port, deref_targets(pages), limits)
+            mine = figures(samples, seconds)
+            print(line("deref /id/... (303)", mine))
+            records += phase_records("deref /id/", label, mine)
+        if "pages" in phases and pages:
+            samples, seconds, _ = load(ours.port, page_targets(pages), limits)
+            mine = figures(samples, seconds)
+            print(line("pages .html/.ttl: newsgraph serve", mine))
+            static = start_static(current.site)
+            try:
+                samples, seconds, _ = load(static.port, page_targets(pages), limits)
+            finally:
+                static.close()
+            theirs = figures(samples, seconds)
+            print(line("pages .html/.ttl: http.server", theirs))
+            records += phase_records("pages", label, mine, "python http.server", theirs)
+    finally:
+        ours.close()
+    print(f"{os.cpu_count()} CPUs, load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after; "
+          f"{len(pages)} pages sampled")
+    save(records, args.results)
 
 
 if __name__ == "__main__":

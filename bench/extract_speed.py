@@ -2,8 +2,9 @@
 
 Prints articles per second for `extract_many` (parse + everything we read out of the
 parse) and the ratio of its time to `nlp.pipe` alone on the same prose, best of N
-runs each, after one warm-up (the model and dictionaries load once per process).
-Run: .venv/bin/python bench/extract_speed.py [--repeat 5] [--copies 4]
+runs each, after one warm-up (the model and dictionaries load once per process), and
+records articles/s with spaCy's as the peer.
+Run: .venv/bin/python bench/extract_speed.py [--repeat 5] [--copies 4] [--results DIR]
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+
+from results import Record, results_option, save
 
 from pipeline.extract import extract_many, load_nlp
 from pipeline.extract_lexicon import load_lexicon
@@ -32,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--copies", type=int, default=4, help="repeat the seeds to get a longer run")
+    results_option(parser)
     args = parser.parse_args()
     articles = list(ingest([ROOT / "seeds"]).articles) * args.copies
     nlp = load_nlp()
@@ -45,6 +49,8 @@ def main() -> None:
     print(f"spaCy nlp.pipe alone: {parse:.3f} s  ({len(articles) / parse:.1f} articles/s)")
     print(f"extract_many:         {full:.3f} s  ({len(articles) / full:.1f} articles/s)")
     print(f"ratio extraction / spaCy parsing: {full / parse:.2f}")
+    save([Record(f"extract articles/s (seeds x{args.copies}, one process)", len(articles) / full, "articles/s",
+                 "spaCy nlp.pipe", len(articles) / parse)], args.results)
 
 
 if __name__ == "__main__":

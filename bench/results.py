@@ -1,12 +1,15 @@
 """Benchmark records, printed and written where the README's Performance section reads them.
 
 Every record is {"name", "value", "unit", "peer", "peer_value", "ratio"}; a run writes
-bench/results/<date>.json (records of the same name replaced) and copies it to
-bench/results/latest.json, with the machine it ran on.
+bench/results/<date>.json (records of the same name replaced, the others kept, so benches
+run one after another share the day's file) and copies it to bench/results/latest.json,
+with the machine it ran on. Smoke runs at small sizes pass another folder (`--results DIR`,
+see `results_option`), so that bench/results/ only holds figures of real runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -42,12 +45,18 @@ def machine() -> dict:
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
 
 
-def save(records: list[Record]) -> Path:
-    """Print the records and merge them into today's results file and latest.json."""
+def results_option(parser: argparse.ArgumentParser) -> None:
+    """The `--results DIR` option every bench takes."""
+    parser.add_argument("--results", type=Path, default=RESULTS, metavar="DIR",
+                        help="where to write <date>.json and latest.json (default: bench/results)")
+
+
+def save(records: list[Record], directory: Path = RESULTS) -> Path:
+    """Print the records and merge them into today's results file and latest.json in `directory`."""
     for record in records:
         print(record.line())
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{date.today().isoformat()}.json"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{date.today().isoformat()}.json"
     existing = json.loads(path.read_text())["records"] if path.is_file() else []
     fresh = {r.name for r in records}
     merged = [r for r in existing if r["name"] not in fresh]
@@ -55,5 +64,5 @@ def save(records: list[Record]) -> Path:
     document = {"machine": machine(), "records": merged}
     text = json.dumps(document, indent=1)
     path.write_text(text)
-    (RESULTS / "latest.json").write_text(text)
+    (directory / "latest.json").write_text(text)
     return path
