@@ -109,7 +109,8 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     while True:
         corpus = link([x for x in extractions if x.article.id not in quarantined])
         resolved = map_resolved(corpus, minter)
-        context = _Context(corpus, mention_events(corpus), minter, resolved.graph())
+        published_resolved = _published_resolved(resolved, minter)
+        context = _Context(corpus, mention_events(corpus), minter, resolved.graph(), published_resolved.triples)
         failed = set()
         graphs = _article_graphs(context, processes)
         for article_id, validation, ntriples in (progress(graphs, total=len(corpus.extractions), desc="validate",
@@ -121,7 +122,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
                 failed.add(article_id)
         if not failed:
             writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
-            writer.add(resolved.name, _with_inferences(resolved))
+            writer.add(resolved.name, published_resolved.ntriples())
             return writer.close(), validations
         quarantined |= failed
         writer.clear()
@@ -135,6 +136,7 @@ class _Context:
     event_of: dict[tuple[str, int], Event]
     minter: Minter
     resolved: Graph  # the resolved graph as asserted, which articles are validated with
+    published_resolved: frozenset  # its triples as published, with inferences
 
 
 _context: _Context | None = None  # the mapping process's, set when it starts
@@ -171,13 +173,22 @@ def _map_and_validate(article_ids: list[str]) -> list[tuple[str, Validation, byt
     for article_id in article_ids:
         graph = map_article_graph(_context.corpus.extractions[article_id], _context.event_of, _context.minter)
         validation = validate_graph(article_validation_graph(graph.graph(), _context.resolved))
-        results.append((article_id, validation, _with_inferences(graph) if validation.conforms else b""))
+        published = b""
+        if validation.conforms:
+            # what the resolved graph already states (an event's mentions) is not repeated here
+            inferred = entailed(graph.triples) - _context.published_resolved
+            published = NamedGraph(graph.name, graph.triples | inferred).ntriples()
+        results.append((article_id, validation, published))
     return results
 
 
-def _with_inferences(graph: NamedGraph) -> bytes:
-    """The graph's N-Triples with the superclass, superproperty and inverse triples SPARQL users rely on."""
-    return NamedGraph(graph.name, graph.triples | entailed(graph.triples)).ntriples()
+def _published_resolved(resolved: NamedGraph, minter: Minter) -> NamedGraph:
+    """The resolved graph with the superclass, superproperty and inverse triples SPARQL users rely
+    on, but for those about mentions: an event's `ng:hasMention` entails `ng:refersTo` from each
+    mention, which the mention's article graph states already, and a triple stated in two
+    graphs is a duplicate row in every query over their union."""
+    inferred = {t for t in entailed(resolved.triples) if not t[0].startswith(minter.mention_prefix)}
+    return NamedGraph(resolved.name, resolved.triples | inferred)
 
 
 def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation]) -> None:

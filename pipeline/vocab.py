@@ -98,7 +98,12 @@ class Minter:
         return URIRef(f"{self.base}id/article/{article_id}")
 
     def mention(self, article_id: str, start: int, end: int) -> URIRef:
-        return URIRef(f"{self.base}id/mention/{article_id}/{start}-{end}")
+        return URIRef(f"{self.mention_prefix}{article_id}/{start}-{end}")
+
+    @property
+    def mention_prefix(self) -> str:
+        """What every mention's IRI starts with."""
+        return f"{self.base}id/mention/"
 
     def article_graph(self, article_id: str) -> URIRef:
         return URIRef(f"{self.base}graph/article/{article_id}")
