@@ -24,8 +24,8 @@ from .publish import publish
 from .remote import PushSummary, push
 from .store import write_store
 from .reason import materialise, ontology_graph
-from .validate import (Validation, article_validation_graph, format_report, merged_report_graph,
-                       render_validation_html, validate_graph)
+from .validate import Validation, format_report, merged_report_graph, render_validation_html
+from .validate_batch import validate_articles
 from .vocab import DEFAULT_BASE, Minter
 
 @dataclass
@@ -68,7 +68,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
                                    scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
-        mapped, validations = _validated_graphs(list(extracted.extractions), minter)
+        mapped, validations = _validated_graphs(list(extracted.extractions), minter, out / "cache" / "validate")
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         graphs = [(minter.ontology_graph(), ontology_graph())]
         graphs += [_with_inferences(mapped.article_graphs[a]) for a in sorted(mapped.article_graphs)]
@@ -88,7 +88,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
     return result
 
 
-def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter
+def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter, cache: Path
                       ) -> tuple[MappedCorpus, dict[str, Validation]]:
     """Link and map, quarantining every article whose graph has a violation.
 
@@ -101,13 +101,9 @@ def _validated_graphs(extractions: list[ArticleExtraction], minter: Minter
     while True:
         kept = [x for x in extractions if x.article.id not in quarantined]
         mapped = map_corpus(link(kept), minter)
-        resolved = mapped.resolved[1]
-        failed = set()
-        for article_id, (_, graph) in mapped.article_graphs.items():
-            validation = validate_graph(article_validation_graph(graph, resolved))
-            validations[article_id] = validation
-            if not validation.conforms:
-                failed.add(article_id)
+        articles = {article_id: graph for article_id, (_, graph) in mapped.article_graphs.items()}
+        validations.update(validate_articles(articles, mapped.resolved[1], cache_dir=cache))
+        failed = {article_id for article_id in articles if not validations[article_id].conforms}
         if not failed:
             return mapped, validations
         quarantined |= failed
