@@ -243,7 +243,7 @@ class _TripleIndex:
         return self.out.get((node, predicate), set())
 
 
-def validation_triples(article: Graph, resolved: Mapping) -> frozenset:
+def validation_triples(article: Iterable[Triple], resolved: Mapping) -> frozenset:
     """The triples of the article's validation graph (see validate.article_validation_graph).
 
     `resolved` maps each subject of the resolved graph to its triples.
@@ -263,7 +263,7 @@ def validation_triples(article: Graph, resolved: Mapping) -> frozenset:
     return frozenset(triples)
 
 
-def _by_subject(graph: Graph) -> dict:
+def _by_subject(graph: Iterable[Triple]) -> dict:
     subjects: dict = defaultdict(list)
     for triple in graph:
         subjects[triple[0]].append(triple)
@@ -444,8 +444,9 @@ def _validate_union(own: Mapping[str, frozenset], store: pyoxigraph.Store, union
     return validations
 
 
-def _materialised(graph: Graph) -> Graph:
-    return graph + materialise(graph)
+def _materialised(graph: Graph) -> set:
+    """The graph's triples and those it entails, as a set: copying into a Graph costs more."""
+    return set(graph) | set(materialise(graph))
 
 
 @contextlib.contextmanager
