@@ -1,24 +1,31 @@
 """How much the gate and the materialisation cost per article graph.
 
-Article graphs of growing size are made from the valid sample of the shape tests by
-repeating its text and shifting its mentions (each copy gets its own events), so every
-graph conforms and every shape does its full work. Prints milliseconds per graph for
-`materialise` and `validate_graph` (median of several runs), and, for comparison, one
-run of pyshacl on an rdflib-backed graph, which re-parses each SPARQL constraint per
-focus node.
+First, on a generated corpus (bench/generate_corpus.py, built once into a folder under
+/tmp and reused), milliseconds per article graph for the per-article path
+(validate_graph of each article's validation graph, one pyshacl run each) and for the
+batch path (validate_articles) on the same graphs, in the same run; then the batch path
+on the whole corpus, and again with a warm cache (an unchanged rebuild).
 
-    .venv/bin/python bench/bench_validate.py
+Then article graphs of growing size made from the valid sample of the shape tests by
+repeating its text and shifting its mentions (each copy gets its own events), so every
+graph conforms and every shape does its full work: milliseconds per graph for
+`materialise` and `validate_graph` (median of several runs).
+
+    .venv/bin/python bench/bench_validate.py [--articles 100] [--old 10] [--no-sizes]
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import pyshacl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -26,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.reason import materialise  # noqa: E402
-from pipeline.validate import shapes_graph, validate_graph  # noqa: E402
+from pipeline.validate import article_validation_graph, read_publication, validate_graph  # noqa: E402
+from pipeline.validate_batch import validate_articles  # noqa: E402
 from pipeline.vocab import NG  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "broken_graphs" / "valid.ttl"
@@ -75,7 +83,47 @@ def median_ms(function, runs: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
+def built_corpus(articles: int) -> Path:
+    """A publication of `articles` generated articles, built once and kept under /tmp."""
+    out = Path(tempfile.gettempdir()) / f"newsgraph-bench-validate-{articles}"
+    if not (out / "current").exists():
+        corpus = out.with_name(out.name + "-corpus")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "generate_corpus.py"), str(articles), str(corpus)],
+                       check=True)
+        newsgraph = Path(sys.executable).with_name("newsgraph")
+        done = subprocess.run([str(newsgraph), "build", str(corpus), "--out", str(out)])
+        assert done.returncode in (0, 2), "the build failed"
+    return out
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def corpus(articles: int, old: int) -> None:
+    """The per-article and the batch path on the same published (materialised) graphs."""
+    publication = read_publication(built_corpus(articles))
+    graphs, resolved = publication.articles, publication.resolved
+    some = dict(list(sorted(graphs.items()))[:old])
+    validate_articles(dict(list(some.items())[:1]), resolved, materialised=True)  # shapes loaded, caches warm
+    per_article = timed(lambda: [validate_graph(article_validation_graph(g, resolved), materialised=True)
+                                 for g in some.values()])
+    batch_some = timed(lambda: validate_articles(some, resolved, materialised=True))
+    batch_all = timed(lambda: validate_articles(graphs, resolved, materialised=True))
+    with tempfile.TemporaryDirectory() as cache:
+        validate_articles(graphs, resolved, materialised=True, cache_dir=Path(cache))
+        cached = timed(lambda: validate_articles(graphs, resolved, materialised=True, cache_dir=Path(cache)))
+    load = os.getloadavg()[0]
+    print(f"generated corpus of {len(graphs)} articles, load average {load:.1f} on {os.cpu_count()} cores")
+    print(f"  per-article path, first {len(some)} graphs:  {per_article / len(some) * 1000:8.1f} ms/article")
+    print(f"  batch path, the same {len(some)} graphs:     {batch_some / len(some) * 1000:8.1f} ms/article")
+    print(f"  batch path, all {len(graphs)} graphs:        {batch_all / len(graphs) * 1000:8.1f} ms/article")
+    print(f"  batch path, all, unchanged (cache):  {cached / len(graphs) * 1000:8.1f} ms/article")
+
+
+def sizes() -> None:
     sample = Graph().parse(SAMPLE, format="turtle")
     validate_graph(sample)  # load and cache the shapes and the ontology first
     print(f"{'mentions':>8} {'triples':>8} {'materialise ms':>15} {'validate ms':>12}")
@@ -87,9 +135,17 @@ def main() -> None:
         materialise_ms = median_ms(lambda: materialise(graph), 5)
         validate_ms = median_ms(lambda: validate_graph(graph), 5)
         print(f"{mentions:>8} {len(graph):>8} {materialise_ms:>15.1f} {validate_ms:>12.1f}")
-    data = sample + materialise(sample)
-    rdflib_ms = median_ms(lambda: pyshacl.validate(data, shacl_graph=shapes_graph(), inference="none"), 1)
-    print(f"for comparison, pyshacl on an rdflib graph of the 6-mention sample: {rdflib_ms:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100, help="articles in the generated corpus")
+    parser.add_argument("--old", type=int, default=10, help="graphs validated by both paths")
+    parser.add_argument("--no-sizes", action="store_true", help="skip the table by graph size")
+    options = parser.parse_args()
+    corpus(options.articles, options.old)
+    if not options.no_sizes:
+        sizes()
 
 
 if __name__ == "__main__":

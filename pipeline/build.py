@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph
 
 from . import publication
 from .ingest import MAX_BYTES, ingest
@@ -27,8 +26,8 @@ from .publish import publish
 from .remote import PushSummary, push
 from .reason import entailed, ontology_graph
 from .store import StoreWriter, graph_documents, open_read_only
-from .validate import (Validation, article_validation_graph, format_report, merged_report_graph,
-                       render_validation_html, validate_graph)
+from .validate import Validation, format_report, merged_report_graph, render_validation_html
+from .validate_batch import Prepared, prepare, validate_articles
 from .vocab import DEFAULT_BASE, Minter
 
 
@@ -72,8 +71,8 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
                                    scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
-        store, validations = _store_validated(list(extracted.extractions), minter, release, options.workers,
-                                              options.progress)
+        store, validations = _store_validated(list(extracted.extractions), minter, release, out / "cache",
+                                              options.workers, options.progress)
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         _write_reports(release, rejections, validations)
         publish(store, release.site, minter.base, report_html=render_validation_html(validations))
@@ -90,11 +89,12 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
     return result
 
 
-CHUNK = 20  # articles a mapping process takes at a time, at most
+CHUNK = 50  # articles a mapping process takes at a time (and validates in one batch), at most
 
 
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
-                     processes: int, progress: Callable | None) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
+                     cache: Path, processes: int, progress: Callable | None
+                     ) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
     Article graphs are mapped, validated and written a few at a time (in `processes`
@@ -110,7 +110,8 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
         corpus = link([x for x in extractions if x.article.id not in quarantined])
         resolved = map_resolved(corpus, minter)
         published_resolved = _published_resolved(resolved, minter)
-        context = _Context(corpus, mention_events(corpus), minter, resolved.graph(), published_resolved.triples)
+        context = _Context(corpus, mention_events(corpus), minter, prepare(resolved.triples),
+                           published_resolved.triples, cache / "validate")
         failed = set()
         graphs = _article_graphs(context, processes)
         for article_id, validation, ntriples in (progress(graphs, total=len(corpus.extractions), desc="validate",
@@ -135,8 +136,9 @@ class _Context:
     corpus: Corpus
     event_of: dict[tuple[str, int], Event]
     minter: Minter
-    resolved: Graph  # the resolved graph as asserted, which articles are validated with
+    resolved: Prepared  # the resolved graph indexed for validating articles with it
     published_resolved: frozenset  # its triples as published, with inferences
+    validation_cache: Path
 
 
 _context: _Context | None = None  # the mapping process's, set when it starts
@@ -168,17 +170,20 @@ def _start(context: _Context) -> None:
 
 
 def _map_and_validate(article_ids: list[str]) -> list[tuple[str, Validation, bytes]]:
-    """Map, validate and serialise (with inferences) these articles of the corpus being built."""
+    """Map, validate (in one batch) and serialise with inferences these articles of the corpus being built."""
+    context = _context
+    graphs = {a: map_article_graph(context.corpus.extractions[a], context.event_of, context.minter)
+              for a in article_ids}
+    validations = validate_articles({a: g.triples for a, g in graphs.items()}, context.resolved,
+                                    cache_dir=context.validation_cache, batch_size=len(article_ids))
     results = []
-    for article_id in article_ids:
-        graph = map_article_graph(_context.corpus.extractions[article_id], _context.event_of, _context.minter)
-        validation = validate_graph(article_validation_graph(graph.graph(), _context.resolved))
+    for article_id, graph in graphs.items():
         published = b""
-        if validation.conforms:
+        if validations[article_id].conforms:
             # what the resolved graph already states (an event's mentions) is not repeated here
-            inferred = entailed(graph.triples) - _context.published_resolved
+            inferred = entailed(graph.triples) - context.published_resolved
             published = NamedGraph(graph.name, graph.triples | inferred).ntriples()
-        results.append((article_id, validation, published))
+        results.append((article_id, validations[article_id], published))
     return results
 
 

@@ -1,0 +1,592 @@
+"""The gate over many article graphs at once: the per-article results, at a fraction of the cost.
+
+Validating each article's graph in its own pyshacl run costs about a second per article:
+pyshacl loads the shapes again, runs every SPARQL-based constraint once per focus node
+(re-checking the same query text each time), and the per-article graphs repeat the
+resolved nodes they share. Here a batch of articles is validated in one run over the
+union of their validation graphs:
+
+- core constraints by pyshacl over an in-memory rdflib graph of the union (three times
+  faster than over the Oxigraph-backed graph; measured in bench/bench_validate.py), with
+  the shapes' SPARQL-based constraints left out;
+- each SPARQL-based constraint by ONE Oxigraph query with $this free and the shape's
+  target pattern put into every group of the query, which is what pre-binding $this to
+  each focus node means (SHACL 1.0, 5.3.1), so also for groups such as a UNION branch or
+  a FILTER NOT EXISTS that would otherwise see $this unbound.
+
+A result is the article's when its focus node is typed in the article's validation graph
+(the article plus the resolved triples it reaches). That gives the same results as
+validating the article alone as long as what the shapes read around a focus node is the
+same in the union as in the article's graph: its values of the predicates the shapes of
+its classes read, the types of the values of class-checked properties, and the triples
+pointing at it along inverse paths (`ReadAround`, derived from the shapes). The batch
+checks exactly that per article and validates any article for which it does not hold on
+its own, with the per-article path.
+
+`validate_articles` is the entry point: batches of BATCH_SIZE articles (memory stays
+bounded however large the corpus), and an optional cache of Validations by the digest of
+each article's validation graph and of the shapes, so an incremental rebuild validates
+only what changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import gc
+import hashlib
+import json
+import re
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+import pyshacl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH
+
+from pipeline.reason import entailed
+from pipeline.validate import SHAPES_DIR, Validation, ValidationResult, _results, shapes_graph, validate_graph
+
+Triple = tuple
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+BATCH_SIZE = 50  # articles per validation run: about 0.2 M triples in rdflib and Oxigraph at once
+
+
+@dataclass(frozen=True)
+class SparqlConstraint:
+    """One sh:sparql constraint of a node shape, and the batch form of its query."""
+
+    node: URIRef  # the constraint (sh:sourceConstraint)
+    shape: URIRef  # the node shape holding it (sh:sourceShape)
+    severity: URIRef
+    messages: tuple[Literal, ...]  # the constraint's, then the shape's (as pyshacl writes them)
+    query: str  # prefixes + the select with the target pattern in every group
+
+
+def _prefixes(shapes: Graph, constraint: URIRef) -> str:
+    """The PREFIX lines a constraint's sh:prefixes declare."""
+    lines = []
+    for ontology in shapes.objects(constraint, SH.prefixes):
+        for declaration in shapes.objects(ontology, SH.declare):
+            prefix = shapes.value(declaration, SH.prefix)
+            namespace = shapes.value(declaration, SH.namespace)
+            lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "\n".join(sorted(lines))
+
+
+def _target_pattern(shapes: Graph, shape: URIRef) -> str:
+    """The group pattern binding $this to the SHACL instances of the shape's target classes."""
+    if any((shape, p, None) in shapes for p in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)):
+        raise ValueError(f"{shape}: batch SPARQL supports sh:targetClass targets only")
+    classes = sorted(shapes.objects(shape, SH.targetClass))
+    if not classes:
+        raise ValueError(f"{shape}: a shape with sh:sparql needs a sh:targetClass to be batched")
+    branches = [f"{{ $this <{RDF.type}>/<{RDFS.subClassOf}>* <{c}> }}" for c in classes]
+    return "{ " + " UNION ".join(branches) + " }"
+
+
+_TOKENS = re.compile(r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|'
+                     r'<[^<>"{}|^`\\\s]*>|#[^\n]*|\bVALUES\b|\bSELECT\b|[{}]', re.IGNORECASE)
+
+
+def batch_query(select: str, target: str) -> str:
+    """`select` with `target` added at the start of each of its WHERE clause's groups.
+
+    Every group then binds $this itself, so evaluating the query once with $this free
+    gives, for each focus node, what evaluating it with $this pre-bound gives. Strings,
+    IRIs and comments are skipped; VALUES blocks and subqueries are refused rather than
+    guessed at.
+    """
+    parts, last, seen_select = [], 0, False
+    for match in _TOKENS.finditer(select):
+        token = match.group(0).upper()
+        if token in ("VALUES",) or (token == "SELECT" and seen_select):
+            raise ValueError(f"batch SPARQL does not support {token} in a constraint: {select}")
+        seen_select |= token == "SELECT"
+        if token == "{":
+            parts += [select[last:match.end()], f" {target} "]
+            last = match.end()
+    return "".join(parts) + select[last:]
+
+
+def _messages(shapes: Graph, node: URIRef) -> tuple[Literal, ...]:
+    return tuple(m for m in shapes.objects(node, SH.message) if isinstance(m, Literal))
+
+
+@functools.cache
+def sparql_constraints() -> tuple[SparqlConstraint, ...]:
+    """The SPARQL-based constraints of the shapes, each with its batch query (once per process)."""
+    shapes = shapes_graph()
+    constraints = []
+    for shape, constraint in sorted(shapes.subject_objects(SH.sparql)):
+        if (shape, SH.path, None) in shapes:
+            raise ValueError(f"{shape}: batch SPARQL supports sh:sparql on node shapes only")
+        if shapes.value(constraint, SH.deactivated) == Literal(True):
+            continue
+        select = str(shapes.value(constraint, SH.select))
+        query = _prefixes(shapes, constraint) + "\n" + batch_query(select, _target_pattern(shapes, shape))
+        constraints.append(SparqlConstraint(
+            node=constraint, shape=shape, severity=shapes.value(shape, SH.severity) or SH.Violation,
+            messages=_messages(shapes, constraint) + _messages(shapes, shape), query=query))
+    return tuple(constraints)
+
+
+@functools.cache
+def core_shapes() -> Graph:
+    """The shapes without their SPARQL-based constraints, which the batch runs itself."""
+    graph = Graph()
+    for triple in shapes_graph():
+        if triple[1] != SH.sparql:
+            graph.add(triple)
+    return graph
+
+
+def _path_predicates(shapes: Graph, path) -> Iterator[tuple[URIRef, bool]]:
+    """The predicates a property path reads, each with whether it is read backwards."""
+    if isinstance(path, URIRef):
+        yield path, False
+    elif (inverse := shapes.value(path, SH.inversePath)) is not None:
+        yield from ((p, not back) for p, back in _path_predicates(shapes, inverse))
+    elif (alternatives := shapes.value(path, SH.alternativePath)) is not None:
+        for member in Collection(shapes, alternatives):
+            yield from _path_predicates(shapes, member)
+    else:
+        raise ValueError(f"batch validation does not support the path {path!r}")
+
+
+_PREDICATE = r"((?:[A-Za-z][\w-]*)?:[\w-]+|<[^>\s]+>|\ba\b)"
+
+
+@dataclass(frozen=True)
+class ReadAround:
+    """What the shapes read around a focus node.
+
+    `read[C]`: the predicates the shapes targeting class C read from its instances (their
+    paths, and every predicate a SPARQL constraint of theirs names, since ours restrict
+    any variable predicate to named ones); `typed`: predicates whose values' rdf:type is
+    checked (sh:class, or a SPARQL `?value a ...`); `inverse`: predicates read towards
+    the focus node (sh:inversePath, or `... pred $this` in a SPARQL constraint).
+    """
+
+    read: dict[URIRef, frozenset[URIRef]]
+    typed: frozenset[URIRef]
+    inverse: frozenset[URIRef]
+
+
+def _namespaces(shapes: Graph) -> dict[str, str]:
+    namespaces = {p: str(n) for p, n in shapes.namespaces()}
+    namespaces.update({str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace))
+                       for d in shapes.objects(None, SH.declare)})
+    return namespaces
+
+
+def _expand(namespaces: Mapping[str, str], name: str) -> URIRef:
+    if name == "a":
+        return RDF.type
+    if name.startswith("<"):
+        return URIRef(name[1:-1])
+    prefix, local = name.split(":", 1)
+    return URIRef(namespaces[prefix] + local)
+
+
+def _names(namespaces: Mapping[str, str], select: str) -> set[URIRef]:
+    """Every IRI a query names (outside strings), as predicates it may read."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', select)
+    return {_expand(namespaces, n) for n in re.findall(r"(?<![\w?$])([A-Za-z][\w-]*:[\w-]+|<[^>\s]+>)", text)}
+
+
+@functools.cache
+def read_around() -> ReadAround:
+    """Derive from the shapes which neighbouring triples their constraints depend on."""
+    shapes = shapes_graph()
+    namespaces = _namespaces(shapes)
+    by_shape: dict[URIRef, set[URIRef]] = defaultdict(lambda: {RDF.type})
+    typed, inverse = set(), set()
+    for shape, path in shapes.subject_objects(SH.path):
+        for predicate, backwards in _path_predicates(shapes, path):
+            (inverse if backwards else by_shape[shape]).add(predicate)
+            if not backwards and (shape, SH["class"], None) in shapes:
+                typed.add(predicate)
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        select = str(shapes.value(constraint, SH.select))
+        if re.search(r"\?\w+\s+\$this\b", select):
+            raise ValueError(f"{constraint} reads $this through a variable predicate: cannot batch it")
+        by_shape[shape].update(_names(namespaces, select))
+        inverse.update(_expand(namespaces, p) for p in re.findall(_PREDICATE + r"\s+\$this\b", select))
+        for variable in re.findall(r"\?(\w+)\s+(?:a|rdf:type)\s", select):
+            pattern = r"\$this\s+" + _PREDICATE + r"\s+\?" + variable + r"\b"
+            typed.update(_expand(namespaces, p) for p in re.findall(pattern, select))
+    read: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for shape, predicates in by_shape.items():
+        for target in shapes.objects(shape, SH.targetClass):
+            read[target] |= predicates
+    return ReadAround({c: frozenset(p) for c, p in read.items()}, frozenset(typed), frozenset(inverse))
+
+
+class _TripleIndex:
+    """Objects by (subject, predicate) and counts by (predicate, object), for the checks."""
+
+    def __init__(self, triples: Iterable[Triple]):
+        self.out: dict = defaultdict(set)
+        self.into: dict = defaultdict(int)
+        for s, p, o in triples:
+            self.out[(s, p)].add(o)
+            self.into[(p, o)] += 1
+
+    def objects(self, node, predicate) -> set:
+        return self.out.get((node, predicate), set())
+
+
+def validation_triples(article: Iterable[Triple], resolved: Mapping) -> frozenset:
+    """The triples of the article's validation graph (see validate.article_validation_graph).
+
+    `resolved` maps each subject of the resolved graph to its triples.
+    """
+    triples = set(article)
+    seen: set = set()
+    pending = [o for _, _, o in article if isinstance(o, URIRef)]
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in resolved.get(node, ()):
+            triples.add(triple)
+            if isinstance(triple[2], URIRef):
+                pending.append(triple[2])
+    return frozenset(triples)
+
+
+def _by_subject(graph: Iterable[Triple]) -> dict:
+    subjects: dict = defaultdict(list)
+    for triple in graph:
+        subjects[triple[0]].append(triple)
+    return subjects
+
+
+def _focus_nodes(triples: frozenset) -> set:
+    return {s for s, p, _ in triples if p == RDF.type}
+
+
+def batch_is_exact(own: frozenset, union: _TripleIndex, around: ReadAround) -> bool:
+    """Whether the union shows every focus node of `own` as `own` does (see the module doc)."""
+    mine = _TripleIndex(own)
+    for focus in _focus_nodes(own):
+        classes = mine.objects(focus, RDF.type)
+        if classes != union.objects(focus, RDF.type):
+            return False
+        for predicate in set().union(*(around.read.get(c, ()) for c in classes)):
+            values = mine.objects(focus, predicate)
+            if values != union.objects(focus, predicate):
+                return False
+            if predicate in around.typed and any(
+                    mine.objects(v, RDF.type) != union.objects(v, RDF.type) for v in values):
+                return False
+        if any(mine.into.get((p, focus), 0) != union.into.get((p, focus), 0) for p in around.inverse):
+            return False
+    return True
+
+
+def _oxigraph_term(term):
+    if isinstance(term, URIRef):
+        return pyoxigraph.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return pyoxigraph.BlankNode(str(term))
+    if term.language:
+        return pyoxigraph.Literal(str(term), language=term.language)
+    return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype or XSD_STRING)))
+
+
+def _rdflib_term(term):
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD_STRING:
+        return Literal(term.value)  # as rdflib reads a simple literal
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _format(message: str, bindings: Mapping[str, object]) -> str:
+    """A message with {?var} / {$var} replaced, as pyshacl does it (re.sub, in binding order)."""
+    for name, value in bindings.items():
+        message = re.sub("{{[?$]{}}}".format(name), str(value), message)
+    return message
+
+
+def _sparql_results(store: pyoxigraph.Store, report: Graph) -> None:
+    """Run each SPARQL-based constraint once over the store; add its results to `report`.
+
+    Per focus node and constraint, rows are deduplicated on their bindings as pyshacl
+    does; sh:value is ?value, else the focus node.
+    """
+    for constraint in sparql_constraints():
+        solutions = store.query(constraint.query)
+        names = [v.value for v in solutions.variables]
+        seen = set()
+        for solution in solutions:
+            bound = {n: _rdflib_term(solution[n]) for n in names if solution[n] is not None}
+            key = tuple(sorted(bound.items()))
+            if key in seen:
+                continue
+            seen.add(key)
+            focus = bound.pop("this")
+            path, value = bound.pop("path", None), bound.pop("value", None)
+            value = focus if value is None else value
+            bindings = {**bound, "this": focus, **({"path": path} if path is not None else {}), "value": value}
+            node = BNode()
+            report.add((node, RDF.type, SH.ValidationResult))
+            report.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+            report.add((node, SH.sourceShape, constraint.shape))
+            report.add((node, SH.resultSeverity, constraint.severity))
+            report.add((node, SH.focusNode, focus))
+            report.add((node, SH.value, value))
+            if path is not None:
+                report.add((node, SH.resultPath, path))
+            report.add((node, SH.sourceConstraint, constraint.node))
+            for message in constraint.messages:
+                report.add((node, SH.resultMessage, Literal(_format(str(message), bindings))))
+
+
+def _result_triples(report: Graph, node) -> list:
+    """A result node's triples with the blank nodes they reach (e.g. an alternative path)."""
+    triples, pending, seen = [], [node], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for triple in report.triples((current, None, None)):
+            triples.append(triple)
+            if isinstance(triple[2], BNode):
+                pending.append(triple[2])
+    return triples
+
+
+def _article_validation(results: list, report: Graph) -> Validation:
+    """One article's Validation from its result nodes in the batch report."""
+    graph = Graph()
+    top = BNode()
+    graph.add((top, RDF.type, SH.ValidationReport))
+    for node in results:
+        graph.add((top, SH.result, node))
+        for triple in _result_triples(report, node):
+            graph.add(triple)
+    found = _results(graph)
+    conforms = not any(r.severity == "Violation" for r in found)
+    graph.add((top, SH.conforms, Literal(conforms)))
+    return Validation(conforms=conforms, results=found, report_graph=graph)
+
+
+def _canonical(triples: Iterable[Triple]) -> tuple[pyoxigraph.Store, Graph]:
+    """The triples in an Oxigraph store and, with literals as that store holds them, in a graph.
+
+    The store canonicalises literals (e.g. xsd:nonNegativeInteger to xsd:integer), and
+    the shapes check the canonical datatypes, as the per-article path and the published
+    store see them. Terms repeat a lot across a batch, so each is converted once.
+    """
+    triples = list(triples)
+    to_oxigraph = _Memo(_oxigraph_term)
+    store = pyoxigraph.Store()
+    store.bulk_extend(pyoxigraph.Quad(*map(to_oxigraph, t)) for t in triples)
+    canonical = _canonical_literals({o for _, _, o in triples if isinstance(o, Literal)}, to_oxigraph)
+    graph = Graph()
+    for s, p, o in triples:
+        graph.add((s, p, canonical.get(o, o)))
+    return store, graph
+
+
+def _canonical_literals(literals: set, to_oxigraph) -> dict:
+    """Each literal as an Oxigraph store gives it back, by the literal."""
+    ordered = list(literals)
+    store = pyoxigraph.Store()
+    predicate = pyoxigraph.NamedNode("urn:x-newsgraph:value")
+    store.bulk_extend(pyoxigraph.Quad(pyoxigraph.NamedNode(f"urn:x-newsgraph:{i}"), predicate, to_oxigraph(literal))
+                      for i, literal in enumerate(ordered))
+    return {ordered[int(q.subject.value.rsplit(":", 1)[1])]: _rdflib_term(q.object) for q in store}
+
+
+class _Memo(dict):
+    """A function's results by argument, computed once each."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __call__(self, term):
+        try:
+            return self[term]
+        except KeyError:
+            self[term] = value = self.function(term)
+            return value
+
+
+def _validate_union(own: Mapping[str, frozenset], store: pyoxigraph.Store, union: Graph) -> dict[str, Validation]:
+    """Validate the union once and give each article the results on its focus nodes."""
+    _, report, _ = pyshacl.validate(union, shacl_graph=core_shapes(), inference="none",
+                                    abort_on_first=False, allow_warnings=True)
+    _sparql_results(store, report)
+    by_focus = defaultdict(list)
+    for node, focus in report.subject_objects(SH.focusNode):
+        by_focus[focus].append(node)
+    validations = {}
+    for article_id, triples in own.items():
+        nodes = [n for focus in _focus_nodes(triples) for n in by_focus.get(focus, ())]
+        validations[article_id] = _article_validation(nodes, report)
+    return validations
+
+
+def _materialised(triples: Iterable[Triple]) -> set:
+    """The triples and those they entail, as a set: copying into a Graph costs more."""
+    triples = set(triples)
+    return triples | entailed(triples)
+
+
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a batch makes millions of long-lived rdflib objects,
+    and collecting them over and over doubled the batch's time. Nothing here makes cycles
+    that must be freed before the batch ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Resolved triples by subject, and what is needed of the shapes, shared by all batches.
+
+    Made once per corpus (`prepare`) and reused by every call that validates some of its
+    articles, so that a build validating a chunk at a time does not index the resolved
+    graph again for each chunk.
+    """
+
+    resolved: Mapping
+    around: ReadAround
+
+
+def prepare(resolved: Iterable[Triple], *, materialised: bool = False) -> Prepared:
+    """Index the resolved graph's triples (materialised first unless they already are)."""
+    return Prepared(_by_subject(resolved if materialised else _materialised(resolved)), read_around())
+
+
+def _validate_one_batch(own: Mapping[str, frozenset], prepared: Prepared) -> dict[str, Validation]:
+    """Validate the articles whose validation triples are `own`, in one run over their union."""
+    store, union = _canonical(set().union(*own.values()))
+    union_index = _TripleIndex(union)
+    exact = {a: t for a, t in own.items() if batch_is_exact(t, union_index, prepared.around)}
+    validations = _validate_union(exact, store, union) if exact else {}
+    for article_id in own.keys() - exact.keys():
+        validations[article_id] = validate_graph(_graph(own[article_id]), materialised=True)
+    return validations
+
+
+def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterable[Triple] | Prepared, *,
+                      materialised: bool = False, cache_dir: Path | None = None,
+                      batch_size: int = BATCH_SIZE) -> dict[str, Validation]:
+    """Validate every article's validation graph as validate_graph would, `batch_size` at a time.
+
+    `articles` are article graphs (rdflib Graphs or sets of triples) by id, `resolved` the
+    resolved graph or its `prepare`d index; pass `materialised=True` when both already hold
+    their inferred triples (as the published graphs do), so they are not materialised
+    again. With `cache_dir`, an article whose validation graph and shapes are unchanged
+    since a run with the same folder gets its Validation from there instead of being
+    validated again.
+    """
+    cache = ValidationCache(cache_dir) if cache_dir is not None else None
+    validations: dict[str, Validation] = {}
+    with _without_gc():
+        prepared = resolved if isinstance(resolved, Prepared) else prepare(resolved, materialised=materialised)
+        for ids in batches(articles, batch_size):
+            own = {}
+            for article_id in ids:
+                graph = articles[article_id] if materialised else _materialised(articles[article_id])
+                own[article_id] = validation_triples(graph, prepared.resolved)
+            digests = {a: content_digest(t) for a, t in own.items()} if cache else {}
+            if cache:
+                for article_id, digest in digests.items():
+                    if (hit := cache.get(digest)) is not None:
+                        validations[article_id] = hit
+                        del own[article_id]
+            fresh = _validate_one_batch(own, prepared) if own else {}
+            validations.update(fresh)
+            if cache:
+                for article_id, validation in fresh.items():
+                    cache.put(digests[article_id], validation)
+    return validations
+
+
+def content_digest(triples: Iterable[Triple]) -> str:
+    """SHA-256 of a graph's sorted N-Triples lines: the identity of the content validated."""
+    lines = sorted(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def shapes_digest() -> str:
+    """What a cached Validation also depends on: the shapes, pyshacl's version, this code."""
+    digest = hashlib.sha256(pyshacl.__version__.encode())
+    for path in sorted(SHAPES_DIR.glob("*.ttl")) + [Path(__file__), Path(validate_graph.__code__.co_filename)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class ValidationCache:
+    """Validations by content digest, one JSON file each under a folder of the shapes' digest.
+
+    JSON (the results and the report as N-Triples), never pickle: the cache folder is
+    data a build reads back. A change of the shapes starts a new folder and removes the
+    old ones.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder / shapes_digest()[:16]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.iterdir():
+            if stale.is_dir() and stale != self.folder:
+                shutil.rmtree(stale, ignore_errors=True)
+
+    def _path(self, digest: str) -> Path:
+        return self.folder / f"{digest}.json"
+
+    def get(self, digest: str) -> Validation | None:
+        try:
+            data = json.loads(self._path(digest).read_text(encoding="utf-8"))
+            report = Graph().parse(data=data["report"], format="nt")
+            results = tuple(ValidationResult(**r) for r in data["results"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return Validation(conforms=data["conforms"], results=results, report_graph=report)
+
+    def put(self, digest: str, validation: Validation) -> None:
+        data = {"conforms": validation.conforms, "results": [dataclasses.asdict(r) for r in validation.results],
+                "report": validation.report_graph.serialize(format="nt")}
+        temporary = self._path(digest).with_suffix(".tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        temporary.replace(self._path(digest))
+
+
+def _graph(triples: Iterable[Triple]) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+def batches(article_ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    """The ids in order, `size` at a time: each batch is one validation run."""
+    ids = sorted(article_ids)
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]

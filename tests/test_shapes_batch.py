@@ -1,0 +1,142 @@
+"""The batch gate gives exactly the per-article results, and reuses them when nothing changed.
+
+The per-article path (validate_graph of article_validation_graph) is the reference: for
+every broken graph of the shape tests, for the seeds and for a generated corpus with
+broken articles, the batch path must give each article the same set of results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from conftest import ROOT, run_newsgraph
+from pipeline import validate_batch
+from pipeline.validate import article_validation_graph, read_publication, validate_graph
+from pipeline.validate_batch import batch_query, validate_articles
+from pipeline.vocab import NG
+from test_shapes import CASES, PREFIXES, VALID, _case_id
+
+
+def _comparable(results) -> Counter:
+    """The results as a multiset, blank-node focus nodes named alike (their labels are per run)."""
+    return Counter(dataclasses.replace(r, focus_node="[]") if ":" not in r.focus_node else r for r in results)
+
+
+def _per_article(articles: dict[str, Graph], resolved: Graph) -> dict[str, Counter]:
+    return {a: _comparable(validate_graph(article_validation_graph(g, resolved)).results)
+            for a, g in articles.items()}
+
+
+def _batched(articles: dict[str, Graph], resolved: Graph, **options) -> dict[str, Counter]:
+    return {a: _comparable(v.results) for a, v in validate_articles(articles, resolved, **options).items()}
+
+
+@pytest.fixture(scope="module")
+def valid_graph() -> Graph:
+    return Graph().parse(VALID, format="turtle")
+
+
+@pytest.mark.parametrize("shape, component, update", CASES, ids=[_case_id(c) for c in CASES])
+def test_batch_finds_what_validate_graph_finds(valid_graph, shape, component, update):
+    broken = Graph()
+    broken += valid_graph
+    broken.update(PREFIXES + update)
+    expected = validate_graph(broken)
+    batched = validate_articles({"000-test": broken}, Graph())["000-test"]
+    assert _comparable(batched.results) == _comparable(expected.results)
+    assert batched.conforms is expected.conforms
+    assert len(set(batched.report_graph.subjects(None, URIRef("http://www.w3.org/ns/shacl#ValidationResult")))) \
+        == len(expected.results)
+
+
+def test_target_goes_into_every_group():
+    query = batch_query("SELECT $this WHERE { { $this ?p ?o } UNION { FILTER NOT EXISTS { $this ?q \"{\" } } }",
+                        "T")
+    assert query.count(" T ") == 4  # WHERE, both branches, the NOT EXISTS; not the string
+    with pytest.raises(ValueError):
+        batch_query("SELECT $this WHERE { VALUES ?x { 1 } }", "T")
+
+
+def _break(articles: dict[str, Graph], resolved: Graph) -> None:
+    """Break three articles' own graphs and one resolved node that several articles may reach."""
+    ids = sorted(articles)
+    first = articles[ids[0]]
+    mention = next(first.subjects(NG.anchorOf, None))
+    first.set((mention, NG.anchorOf, Literal("not the text")))
+    second = articles[ids[1]]
+    article = next(second.subjects(NG.checksum, None))
+    second.remove((article, NG.checksum, None))
+    third = articles[ids[-1]]
+    mention = next(third.subjects(NG.confidence, None))
+    third.set((mention, NG.confidence, Literal("1.5", datatype=XSD.decimal)))
+    event = sorted(resolved.subjects(NG.date, None))[0]
+    resolved.set((event, NG.date, Literal("2024-02-31", datatype=XSD.date)))
+
+
+def _assert_same(out: Path, batch_size: int) -> None:
+    publication = read_publication(out)
+    articles, resolved = dict(publication.articles), publication.resolved
+    _break(articles, resolved)
+    expected = _per_article(articles, resolved)
+    assert sum(1 for results in expected.values() if any(r.severity == "Violation" for r in results)) >= 3
+    assert _batched(articles, resolved, batch_size=batch_size) == expected
+
+
+def test_batch_equals_per_article_on_the_seeds(built_seeds):
+    _assert_same(built_seeds, batch_size=2)
+
+
+@pytest.fixture(scope="module")
+def built_corpus(tmp_path_factory) -> Path:
+    corpus = tmp_path_factory.mktemp("corpus")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate_corpus.py"), "8", str(corpus)], check=True,
+                   capture_output=True)
+    out = tmp_path_factory.mktemp("corpus-build")
+    result = run_newsgraph("build", str(corpus), "--out", str(out))
+    assert result.returncode in (0, 2), result.stderr
+    return out
+
+
+def test_batch_equals_per_article_on_a_generated_corpus(built_corpus):
+    _assert_same(built_corpus, batch_size=3)
+
+
+def test_cache_is_used_and_invalidated(built_corpus, tmp_path, monkeypatch):
+    publication = read_publication(built_corpus)
+    articles, resolved = dict(publication.articles), publication.resolved
+    validated: list[str] = []
+    run_batch = validate_batch._validate_one_batch
+
+    def counting(own, prepared):
+        validated.extend(own)
+        return run_batch(own, prepared)
+
+    monkeypatch.setattr(validate_batch, "_validate_one_batch", counting)
+    cache = tmp_path / "validate"
+    first = _batched(articles, resolved, cache_dir=cache)
+    assert sorted(validated) == sorted(articles)
+
+    validated.clear()
+    assert _batched(articles, resolved, cache_dir=cache) == first
+    assert validated == []
+
+    changed = sorted(articles)[0]
+    mention = next(articles[changed].subjects(NG.anchorOf, None))
+    articles[changed].set((mention, NG.anchorOf, Literal("not the text")))
+    again = _batched(articles, resolved, cache_dir=cache)
+    assert validated == [changed]
+    assert again[changed] == _per_article({changed: articles[changed]}, resolved)[changed]
+
+    validated.clear()
+    monkeypatch.setattr(validate_batch, "shapes_digest", lambda: "0" * 64)
+    _batched(articles, resolved, cache_dir=cache)
+    assert sorted(validated) == sorted(articles)
+    assert [p.name for p in cache.iterdir()] == ["0" * 16]
