@@ -11,6 +11,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,24 @@ from .vocab import DEFAULT_BASE, Minter
 
 
 @dataclass
+class Timings:
+    """Wall-clock seconds of each stage of a build, in the order they ran (report/build.json)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items())
+
+
+@dataclass
 class BuildResult:
     publication: publication.Publication
     articles: int
@@ -40,6 +59,7 @@ class BuildResult:
     seconds: float = 0.0
     reused: int = 0  # extractions taken from the cache of an earlier build
     pushed: PushSummary | None = None  # what was written to the external store
+    timings: Timings = field(default_factory=Timings)
 
 
 @dataclass(frozen=True)
@@ -64,27 +84,33 @@ def build(inputs: Sequence[Path], out: Path, options: BuildOptions = BuildOption
 
 def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
+    timings = Timings()
     minter = Minter(options.base)
     release = publication.stage(out)
     try:
-        ingested = ingest(inputs, max_bytes=options.max_bytes)
-        extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
-                                   scheduler=options.scheduler, progress=options.progress)
+        with timings.stage("ingest"):
+            ingested = ingest(inputs, max_bytes=options.max_bytes)
+        with timings.stage("extract"):
+            extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
+                                       scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
         store, validations = _store_validated(list(extracted.extractions), minter, release, out / "cache",
-                                              options.workers, options.progress)
+                                              options.workers, options.progress, timings)
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
-        _write_reports(release, rejections, validations)
-        publish(store, release.site, minter.base, report_html=render_validation_html(validations))
+        with timings.stage("publish"):
+            _write_reports(release, rejections, validations, timings)
+            publish(store, release.site, minter.base, report_html=render_validation_html(validations))
         del store  # close it before the release is served
         publication.promote(out, release)
     except BaseException:
         publication.discard(release)
         raise
-    result = BuildResult(release, len(validations) - len(quarantined), rejections, quarantined, 0.0, extracted.reused)
+    result = BuildResult(release, len(validations) - len(quarantined), rejections, quarantined, 0.0, extracted.reused,
+                         timings=timings)
     if options.store_url:
-        result.pushed = push(graph_documents(open_read_only(out)), options.store_url, options.store_protocol,
-                             out / "cache")
+        with timings.stage("push"):
+            result.pushed = push(graph_documents(open_read_only(out)), options.store_url, options.store_protocol,
+                                 out / "cache")
     result.seconds = time.perf_counter() - started
     return result
 
@@ -93,7 +119,7 @@ CHUNK = 50  # articles a mapping process takes at a time (and validates in one b
 
 
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
-                     cache: Path, processes: int, progress: Callable | None
+                     cache: Path, processes: int, progress: Callable | None, timings: Timings
                      ) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
@@ -107,24 +133,28 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     quarantined: set[str] = set()
     writer = StoreWriter(release.store)
     while True:
-        corpus = link([x for x in extractions if x.article.id not in quarantined])
-        resolved = map_resolved(corpus, minter)
-        published_resolved = _published_resolved(resolved, minter)
-        context = _Context(corpus, mention_events(corpus), minter, prepare(resolved.triples),
-                           published_resolved.triples, cache / "validate")
+        with timings.stage("link"):
+            corpus = link([x for x in extractions if x.article.id not in quarantined])
+            resolved = map_resolved(corpus, minter)
+            published_resolved = _published_resolved(resolved, minter)
+            context = _Context(corpus, mention_events(corpus), minter, prepare(resolved.triples),
+                               published_resolved.triples, cache / "validate")
         failed = set()
-        graphs = _article_graphs(context, processes)
-        for article_id, validation, ntriples in (progress(graphs, total=len(corpus.extractions), desc="validate",
-                                                          unit="article") if progress else graphs):
-            validations[article_id] = validation
-            if validation.conforms:
-                writer.add(minter.article_graph(article_id), ntriples)
-            else:
-                failed.add(article_id)
+        with timings.stage("map, validate, store"):
+            graphs = _article_graphs(context, processes)
+            for article_id, validation, ntriples in (progress(graphs, total=len(corpus.extractions),
+                                                              desc="validate", unit="article") if progress else graphs):
+                validations[article_id] = validation
+                if validation.conforms:
+                    writer.add(minter.article_graph(article_id), ntriples)
+                else:
+                    failed.add(article_id)
+            if not failed:
+                writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
+                writer.add(resolved.name, published_resolved.ntriples())
+                store = writer.close()
         if not failed:
-            writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
-            writer.add(resolved.name, published_resolved.ntriples())
-            return writer.close(), validations
+            return store, validations
         quarantined |= failed
         writer.clear()
 
@@ -196,13 +226,15 @@ def _published_resolved(resolved: NamedGraph, minter: Minter) -> NamedGraph:
     return NamedGraph(resolved.name, resolved.triples | inferred)
 
 
-def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation]) -> None:
+def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation],
+                   timings: Timings) -> None:
     """The build report, and the SHACL report as text and as Turtle (also in the site, beside
     the HTML report that publish writes as report.html)."""
     quarantined = sorted(a for a, v in validations.items() if not v.conforms)
     report = {
         "rejected": [{"path": r.path, "problem": r.problem} for r in rejections],
         "quarantined": quarantined,
+        "seconds": timings.seconds,  # the stages up to publishing
     }
     (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
