@@ -4,10 +4,12 @@ Builds N generated articles (bench/generate_corpus.py) into OUT, or takes the pu
 already in OUT, then times `publish(store, site, base, report_html=...)` in a fresh process (so its peak
 resident memory is publish's own), writing into a scratch folder: pages/s, ms per
 article, peak RSS. With --add-one it then adds one article, rebuilds OUT (extraction of
-the new article only) and times publishing the new store with the previous release's
-site passed as `previous`: the incremental publish, with how many pages it rendered.
+the new article only) and times publishing the new store with the site just published
+passed as `previous`: the incremental publish, with how many pages it rendered and
+reused. With --since RELEASE (an earlier release of OUT, one article less) it does the
+same without a rebuild: a fresh publish of RELEASE, then OUT's current one over it.
 
-    python bench/publish_speed.py [--articles 100] [--out DIR] [--add-one] [--save]
+    python bench/publish_speed.py [--articles 100] [--out DIR] [--add-one | --since RELEASE] [--save]
 """
 
 from __future__ import annotations
@@ -38,20 +40,19 @@ def built(corpus_size: int, out: Path) -> Path:
     return (out / "current").resolve()
 
 
-def rebuilt_with_one_more(out: Path, corpus_size: int) -> tuple[Path, Path]:
-    """Add article number `corpus_size` (the generator is prefix-stable) and rebuild OUT:
-    (the previous release, the new one)."""
-    previous = (out / "current").resolve()
+def rebuilt_with_one_more(out: Path, corpus_size: int) -> Path:
+    """Add article number `corpus_size` (the generator is prefix-stable), rebuild OUT: its new release."""
     corpus = generate(corpus_size + 1, out / "corpus")
     subprocess.run([NEWSGRAPH, "build", str(corpus), "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
-    return previous, (out / "current").resolve()
+    return (out / "current").resolve()
 
 
 def timed_publish(release: Path, site: Path, base: str, previous: Path | None) -> dict:
-    """Run `publish` in a child process: seconds, pages, rendered and reused pages, peak MiB."""
+    """Run `publish` of `release`'s store into `site` in a child process, with `previous` (a
+    site folder) if given: seconds, CPU seconds, pages, rendered and reused pages, peak MiB."""
     args = [sys.executable, __file__, "--child", str(release / "store"), str(site), base]
     if previous is not None:
-        args.append(str(previous / "site"))
+        args.append(str(previous))
     done = subprocess.run(args, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.splitlines()[-1])
 
@@ -97,17 +98,25 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="a publication folder to use (built there when missing)")
     parser.add_argument("--base", default="http://127.0.0.1:5000/", help="the base IRI OUT was built with")
     parser.add_argument("--add-one", action="store_true", help="then add an article and time the incremental publish")
+    parser.add_argument("--since", type=Path, help="an earlier release of OUT (e.g. one article less): also time "
+                        "publishing OUT's current release over a fresh publish of that one, without a rebuild")
     parser.add_argument("--save", action="store_true", help="merge the records into bench/results")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsgraph-publish-") as folder:
         out = arguments.out or Path(folder) / "out"
         release = built(arguments.articles, out)
-        found = records("full", timed_publish(release, Path(folder) / "full", arguments.base, None))
+        full = Path(folder) / "full"
+        found = records("full", timed_publish(release, full, arguments.base, None))
+        if arguments.since:
+            earlier = Path(folder) / "earlier"
+            timed_publish(arguments.since, earlier, arguments.base, None)
+            found += records(f"incremental over {arguments.since.name}",
+                             timed_publish(release, Path(folder) / "since", arguments.base, earlier))
         if arguments.add_one:
             size = len(list((out / "corpus").glob("*.txt"))) if (out / "corpus").is_dir() else arguments.articles
-            previous, release = rebuilt_with_one_more(out, size)
+            release = rebuilt_with_one_more(out, size)
             found += records("incremental, one article added",
-                             timed_publish(release, Path(folder) / "incremental", arguments.base, previous))
+                             timed_publish(release, Path(folder) / "incremental", arguments.base, full))
     if arguments.save:
         save(found)
     else:

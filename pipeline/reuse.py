@@ -25,11 +25,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import pyoxigraph as ox
+from .siteread import SITE_SOURCE, Reads
 
-from .siteread import SITE_SOURCE, Reads, Term, digest
-
-Lookup = Callable[[Term | None, Term | None, Term | None], list[ox.Triple]]
+Replay = Callable[[list[list[str | None]]], str]  # recorded lookups -> their digest now (Reader.replayed)
 
 # The modules whose code decides what a resource page says; a change to any redraws all pages.
 PAGE_CODE = ("site.py", "siteread.py", "views.py", "charts.py", "vocab.py", "reuse.py")
@@ -67,9 +65,9 @@ class PageRecord:
     def of(cls, stem: str, reads: Reads) -> PageRecord:
         return cls(stem, reads.digest(), zlib.compress(json.dumps(reads.patterns()).encode()))
 
-    def replayed(self, lookup: Lookup) -> str:
-        """The digest the same lookups give now (`lookup` is `Reader.triples`)."""
-        return digest(lookup, json.loads(zlib.decompress(self.lookups)))
+    def replayed(self, replay: Replay) -> str:
+        """The digest the same lookups give now."""
+        return replay(json.loads(zlib.decompress(self.lookups)))
 
 
 class Manifest:
@@ -116,13 +114,13 @@ class Previous:
             return None
         return cls(Path(site_dir), db)
 
-    def unchanged(self, iri: str, stem: str, lookup: Lookup) -> PageRecord | None:
+    def unchanged(self, iri: str, stem: str, replay: Replay) -> PageRecord | None:
         """The record of `iri`'s page if drawing it again now would give the same files."""
         row = self.db.execute("SELECT stem, digest, lookups FROM page WHERE iri = ?", (iri,)).fetchone()
         if row is None or row[0] != stem or not all((self.site_dir / (stem + s)).is_file() for s in SUFFIXES):
             return None
         record = PageRecord(*row)
-        return record if record.replayed(lookup) == record.digest else None
+        return record if record.replayed(replay) == record.digest else None
 
     def take(self, stem: str, site_dir: Path) -> None:
         """Hard-link (or, across file systems, copy) the page and its documents into `site_dir`.

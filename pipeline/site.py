@@ -189,7 +189,7 @@ class SiteWriter:
             self.problems.append(f"{iri}: no page written, the IRI is not of a form the site mirrors")
             return
         stem = path.removesuffix(".html")
-        record = previous.unchanged(iri, stem, self.reader.triples) if previous is not None else None
+        record = previous.unchanged(iri, stem, self.reader.replayed) if previous is not None else None
         if record is not None:
             previous.take(stem, self.site_dir)
             manifest.add(iri, record)
