@@ -8,6 +8,8 @@ tiles, scripts or CDNs. The map is an equirectangular plot of longitude and lati
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -124,20 +126,20 @@ def _multiples(lo: float, hi: float, step: float) -> list[float]:
     return [k * step for k in range(math.ceil(lo / step), math.floor(hi / step) + 1)]
 
 
-def timeline_chart(dates: list[str], width: int = 760, height: int = 200, pad: int = 30) -> TimelineChart | None:
-    """Count events per day (per month when the range is long) from their dates.
+def timeline_chart(dates: Iterable[str], width: int = 760, height: int = 200, pad: int = 30) -> TimelineChart | None:
+    """Count events per day (per month when the range is long) from their dates, streamed.
 
     Dates of month or year precision are left out: they cannot be placed on a day.
     """
-    days = [date.fromisoformat(d) for d in dates if len(d) == 10 and _is_date(d)]
+    days = {date.fromisoformat(d): n for d, n in Counter(d for d in dates if len(d) == 10).items() if _is_date(d)}
     if not days:
         return None
     first, last = min(days), max(days)
     by_month = (last - first).days > 120
     key = (lambda d: d.strftime("%Y-%m")) if by_month else (lambda d: d.isoformat())
     counts: dict[str, int] = {}
-    for d in days:
-        counts[key(d)] = counts.get(key(d), 0) + 1
+    for d, n in days.items():
+        counts[key(d)] = counts.get(key(d), 0) + n
     slots = _months(first, last) if by_month else [
         (first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
     most = max(counts.values())

@@ -162,6 +162,11 @@ def documentation(graph: Graph | None = None, example_lookup: Callable[[str], st
     return sections
 
 
+def documented_terms(graph: Graph | None = None) -> list[str]:
+    """The IRIs of every term the page documents, in page order."""
+    return [term.iri for section in documentation(graph) for term in section.terms]
+
+
 def render_ontology_docs(example_lookup: Callable[[str], str | None] | None = None) -> str:
     """The documentation page. `example_lookup(term_iri)` may give a link to an example in the data."""
     graph = ontology_graph()

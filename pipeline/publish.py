@@ -1,8 +1,10 @@
 """The publish stage: from the store, write the static site, the dumps and their descriptions.
 
-`publish` reads everything from the store with SPARQL (the store is the truth) and writes
-into `site_dir`; the build writes into a fresh folder and swaps it into place, so a
-failed publish never leaves a half-written site behind.
+`publish` reads everything from the store (the store is the truth) and writes into
+`site_dir`; the build writes into a fresh folder and swaps it into place, so a failed
+publish never leaves a half-written site behind. Given the previous release's site
+folder, it takes from there every resource page whose content cannot have changed
+(reuse.py), so a rebuild after adding an article redraws only what the article touched.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pyoxigraph as ox
 
 from .describe import description, write_descriptions
 from .dumps import Dump, write_dumps
-from .ontology_docs import render_ontology_docs
+from .ontology_docs import documented_terms, render_ontology_docs
 from .reason import ontology_graph
 from .site import SiteWriter
 
@@ -32,20 +34,29 @@ class PublishSummary:
     dumps: tuple[Dump, ...]
     site_dir: Path
     problems: tuple[str, ...] = ()  # resources whose page could not be written, each with why
+    reused: int = 0  # resource pages (with their documents) taken unchanged from the previous site
+
+    @property
+    def rendered(self) -> int:
+        """Pages drawn by this publish (the rest were reused)."""
+        return self.pages - self.reused
 
 
-def publish(store: ox.Store, site_dir: Path, base: str, *, report_html: str | None = None) -> PublishSummary:
+def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None = None,
+            report_html: str | None = None) -> PublishSummary:
     """Write the site, dumps, VoID and DCAT for the dataset in `store` into `site_dir`.
 
-    `report_html`, when given, is the build's validation report (our own HTML), published
-    as report.html and linked from the home page.
+    `previous`, when given, is the site folder of the release being replaced: pages whose
+    lookups give the same results are hard-linked from it rather than drawn again, with the
+    same bytes a full publish writes. `report_html`, when given, is the build's validation
+    report (our own HTML), published as report.html and linked from the home page.
     """
     base = base if base.endswith("/") else base + "/"
     site_dir = Path(site_dir)
     site_dir.mkdir(parents=True, exist_ok=True)
     about = description(base, datetime.now(timezone.utc).date())
     meta = dataclasses.asdict(about) | {"report": report_html is not None}
-    writer = SiteWriter(store, site_dir, base, meta=meta)
+    writer = SiteWriter(store, site_dir, base, meta=meta, previous=previous)
     writer.write()
 
     downloads = site_dir / "downloads"
@@ -56,7 +67,8 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, report_html: str | No
     if report_html is not None:
         (site_dir / "report.html").write_text(report_html, encoding="utf-8")
     write_ontology(store, site_dir, base)
-    return PublishSummary(writer.pages + 1, writer.documents, tuple(dumps), site_dir, tuple(writer.problems))
+    return PublishSummary(writer.pages + 1, writer.documents, tuple(dumps), site_dir, tuple(writer.problems),
+                          writer.reused)
 
 
 def write_ontology(store: ox.Store, site_dir: Path, base: str) -> None:
@@ -64,14 +76,24 @@ def write_ontology(store: ox.Store, site_dir: Path, base: str) -> None:
 
     Each term's documentation links an example of it in this dataset, when one has a page.
     """
-    def example(term: str) -> str | None:
-        term, prefix = ox.NamedNode(term), ox.Literal(base + "id/")  # their N-Triples forms are safe to embed
-        query = (f"SELECT ?x WHERE {{ {{ ?x a {term} }} UNION {{ ?x {term} ?o }} "
-                 f"FILTER(STRSTARTS(STR(?x), {prefix})) }} ORDER BY ?x LIMIT 1")
-        for row in store.query(query, use_default_graph_as_union=True):
-            page = row["x"].value.removeprefix(base) + ".html"
-            return page if (site_dir / page).is_file() else None
-        return None
-
-    (site_dir / "ontology.html").write_text(render_ontology_docs(example), encoding="utf-8")
+    examples = term_examples(store, base, site_dir)
+    (site_dir / "ontology.html").write_text(render_ontology_docs(examples.get), encoding="utf-8")
     ontology_graph().serialize(site_dir / "ontology.ttl", format="turtle")
+
+
+def term_examples(store: ox.Store, base: str, site_dir: Path) -> dict[str, str]:
+    """For each documented term, the page of the first resource (by IRI) of the dataset that is
+    an instance of it or has it as a property, when that resource has a page.
+
+    One query for all terms, grouped by term, rather than one query per term.
+    """
+    terms = " ".join(str(ox.NamedNode(term)) for term in documented_terms())
+    query = (f"SELECT ?term (MIN(STR(?x)) AS ?first) WHERE {{ VALUES ?term {{ {terms} }} "
+             f"{{ ?x a ?term }} UNION {{ ?x ?term ?o }} FILTER(STRSTARTS(STR(?x), {ox.Literal(base + 'id/')})) }} "
+             f"GROUP BY ?term")
+    found = {}
+    for row in store.query(query, use_default_graph_as_union=True):
+        page = row["first"].value.removeprefix(base) + ".html"
+        if (site_dir / page).is_file():
+            found[row["term"].value] = page
+    return found

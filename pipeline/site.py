@@ -5,6 +5,11 @@ homs.ttl and homs.jsonld beside it) and link to each other with relative links o
 so the folder browses the same from any host or from file://. Every page embeds the
 JSON-LD of its resource. Article text is untrusted: templates autoescape, `clean`
 replaces characters HTML forbids, and JSON is written so it cannot close a script.
+
+Memory stays bounded by one page: each listing query is streamed once from the store
+into a spool file (listing.py) and read from there by every pass that needs it (the
+resource pages, the paged indexes, the search index). Resource pages whose lookups
+give what they gave in the previous release are taken from it (reuse.py).
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ import json
 import logging
 import re
 import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import jinja2
@@ -21,8 +29,10 @@ import markupsafe
 import pyoxigraph as ox
 
 from . import charts
+from .listing import Spool
+from .reuse import Manifest, PageRecord, Previous, fingerprint
 from .siteread import SITE_SOURCE, Reader
-from .views import Link, Paths, Views, local_name, split_aliases, text
+from .views import SKOS_ALT, Link, Paths, Views, local_name, split_aliases, text
 from .vocab import NGT, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -33,6 +43,7 @@ LATEST = 10  # events on the home page
 # C0/C1 controls (but tab, newline, carriage return) and noncharacters may not appear in HTML.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 _JSON_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+_PREFIXES = {name: str(ns) for name, ns in PREFIXES.items()}
 
 
 def clean(value: str) -> str:
@@ -54,7 +65,7 @@ def _finalize(value: object) -> object:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(SITE_SOURCE / "templates"),
                              autoescape=True, finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined, auto_reload=False)
     env.filters["local"] = local_name
     return env
 
@@ -76,19 +87,28 @@ class Row:
 
 
 class SiteWriter:
-    """Writes pages into `site_dir`; counts what it wrote."""
+    """Writes pages into `site_dir`; counts what it wrote, drew and took from `previous`."""
 
-    def __init__(self, store: ox.Store, site_dir: Path, base: str, *, meta: dict[str, object]):
+    def __init__(self, store: ox.Store, site_dir: Path, base: str, *, meta: dict[str, object],
+                 previous: Path | None = None):
         self.reader = Reader(store, base)
         self.views = Views(self.reader)
         self.paths: Paths = self.views.paths
         self.site_dir = site_dir
         self.env = environment()
         self.meta = meta  # dataset-wide values every page shows (title, licence, downloads)
+        self.shared = fingerprint(self.reader.base, meta)
+        self.previous = previous  # the previous release's site folder, whose unchanged pages are reused
         self.pages = 0
         self.documents = 0
+        self.reused = 0  # resource pages (with their documents) taken from the previous site
         self.problems: list[str] = []  # resources whose page could not be written, and why
         self.failed: set[str] = set()
+        self._examples: list[str] = []
+
+    @property
+    def rendered(self) -> int:
+        return self.pages - self.reused
 
     def has_page(self, iri: str) -> bool:
         """Whether `iri` has a page in this site, so links to it are not broken."""
@@ -97,20 +117,18 @@ class SiteWriter:
     # -- writing -----------------------------------------------------------------------
 
     def render(self, template: str, path: str, **context: object) -> None:
-        """Render one page at `path` (relative to the site root), streaming it to disk."""
+        """Render one page at `path` (relative to the site root)."""
         depth = path.count("/")
         target = self.site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        stream = self.env.get_template(template).stream(root="../" * depth, page_path=path, meta=self.meta,
-                                                        **context)
-        stream.dump(str(target), encoding="utf-8")
+        html = self.env.get_template(template).render(root="../" * depth, page_path=path, meta=self.meta, **context)
+        target.write_text(html, encoding="utf-8")
         self.pages += 1
 
     def document(self, iri: str, path: str) -> Document:
         """Write `path`.ttl and `path`.jsonld (path without suffix) for one resource."""
-        triples = self.reader.construct("describe", e=ox.NamedNode(iri))
-        prefixes = {k: str(v) for k, v in PREFIXES.items()}
-        turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode()
+        triples = self.reader.describe(ox.NamedNode(iri))
+        turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES).decode()
         jsonld = ox.serialize(triples, format=ox.RdfFormat.JSON_LD).decode()
         target = self.site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -132,46 +150,62 @@ class SiteWriter:
     # -- the site ----------------------------------------------------------------------
 
     def write(self) -> None:
+        """Every page of the site, with the RDF documents beside the resource pages."""
         base = self.reader.base
-        actors = self.reader.select("entities", prefix=base + "id/actor/")
-        places = self.reader.select("entities", prefix=base + "id/place/")
-        events = self.reader.select("events")
-        articles = self.reader.select("articles")
-        types = self.reader.select("event_types")
-        stats = (self.reader.select("stats") or [{}])[0]
+        with tempfile.TemporaryDirectory(prefix="newsgraph-listings-") as spools:
+            def spool(kind: str, query: str, **values: str) -> Spool:
+                return Spool(Path(spools) / kind, self.reader.rows(query, **values))
 
-        pages = [(r["e"].value, self._entity, "actor") for r in actors]
-        pages += [(r["e"].value, self._entity, "place") for r in places]
-        pages += [(r["e"].value, self._event, "event") for r in events]
-        pages += [(r["e"].value, self._article, "article") for r in articles]
-        pages += [(r["type"].value, lambda iri, _: self._event_type(iri, events), "type") for r in types]
-        for iri, write, kind in pages:
-            if self.paths.page(iri) is None:
-                self.problems.append(f"{iri}: no page written, the IRI is not of a form the site mirrors")
-                continue
-            try:
-                write(iri, kind)
-            except (ValueError, KeyError, TypeError, IndexError) as error:
-                # Data the shapes should have stopped: name the resource, keep publishing the rest.
-                self.problems.append(f"{iri}: page not written: {error!r}")
-                self.failed.add(iri)
-                log.warning("publish: %s: page not written: %r", iri, error)
-
-        map_chart = charts.map_chart([
-            (self.paths.link(r["e"].value, text(r.get("label"))), lat, long, int(r["events"].value))
-            for r in places if (lat := _number(r.get("lat"))) is not None
-            and (long := _number(r.get("long"))) is not None and int(r["events"].value) > 0])
-        timeline = charts.timeline_chart([text(r.get("date")) for r in events])
-        self._indexes(actors, places, events, articles, types, map_chart, timeline)
-        latest = [self.views.event(r["e"].value) for r in events[:LATEST] if self.has_page(r["e"].value)]
-        counts = {"articles": text(stats.get("articles")) or "0", "events": text(stats.get("events")) or "0",
-                  "actors": str(len(actors)), "places": str(len(places)), "event types": str(len(types))}
-        self.render("home.html", "index.html", title=self.meta["title"], counts=counts,
-                    first=text(stats.get("first")), last=text(stats.get("last")), latest=latest,
-                    map=map_chart, timeline=timeline)
-        self.render("search.html", "search.html", title="Search")
-        self._search_index(actors, places, events, articles, types)
+            actors = spool("actor", "entities", prefix=base + "id/actor/")
+            places = spool("place", "entities", prefix=base + "id/place/")
+            events = spool("event", "events")
+            articles = spool("article", "articles")
+            types = spool("type", "event_types")
+            self._resource_pages({"actor": actors, "place": places, "event": events, "article": articles})
+            self._event_types(types, events)
+            self._site_pages(actors, places, events, articles, types)
+        self.views.forget()  # the dumps come next: leave them the memory
         self._static()
+
+    def _resource_pages(self, listings: dict[str, Spool]) -> None:
+        """A page per actor, place, event and article: taken from the previous site when its
+        lookups give the same results, else drawn; each recorded in the new manifest."""
+        draw = {"actor": self._entity, "place": self._entity, "event": self._event, "article": self._article}
+        previous = Previous.open(self.previous, self.shared)
+        manifest = Manifest(self.site_dir, self.shared)
+        try:
+            for kind, rows in listings.items():
+                for row in rows:
+                    self._resource_page(row["e"], kind, draw[kind], previous, manifest)
+        finally:
+            manifest.close()
+            if previous is not None:
+                previous.close()
+
+    def _resource_page(self, iri: str, kind: str, draw: Callable[[str, str], None], previous: Previous | None,
+                       manifest: Manifest) -> None:
+        path = self.paths.page(iri)
+        if path is None:
+            self.problems.append(f"{iri}: no page written, the IRI is not of a form the site mirrors")
+            return
+        stem = path.removesuffix(".html")
+        record = previous.unchanged(iri, stem, self.reader.replayed) if previous is not None else None
+        if record is not None:
+            previous.take(stem, self.site_dir)
+            manifest.add(iri, record)
+            self.pages, self.documents, self.reused = self.pages + 1, self.documents + 1, self.reused + 1
+            return
+        try:
+            with self.reader.reading() as reads:
+                draw(iri, kind)
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            # Data the shapes should have stopped: name the resource, keep publishing the rest.
+            self.problems.append(f"{iri}: page not written: {error!r}")
+            self.failed.add(iri)
+            log.warning("publish: %s: page not written: %r", iri, error)
+            return
+        if reads.replayable:
+            manifest.add(iri, PageRecord.of(stem, reads))
 
     def _entity(self, iri: str, kind: str) -> None:
         view = self.views.entity(iri, kind)
@@ -186,85 +220,134 @@ class SiteWriter:
         view = self.views.article(iri)
         self.resource_page("article.html", iri, article=view, title=view.label)
 
-    def _event_type(self, iri: str, events: list) -> None:
+    def _event_types(self, types: Spool, events: Spool) -> None:
+        """A page per event type in use, listing its first PAGE_SIZE events (with pages) by date."""
+        rows: dict[str, list[Row]] = {t["type"]: [] for t in types}
+        totals = dict.fromkeys(rows, 0)
+        for event in events:
+            kind = event.get("type", "")
+            if kind in rows and self.has_page(event["e"]):
+                totals[kind] += 1
+                if len(rows[kind]) < PAGE_SIZE:
+                    rows[kind].append(self._event_row(event))
+        for iri in rows:
+            if self.paths.page(iri) is None:
+                self.problems.append(f"{iri}: no page written, the IRI is not of a form the site mirrors")
+                continue
+            try:
+                self._event_type(iri, rows[iri], totals[iri])
+            except (ValueError, KeyError, TypeError, IndexError) as error:
+                self.problems.append(f"{iri}: page not written: {error!r}")
+                self.failed.add(iri)
+                log.warning("publish: %s: page not written: %r", iri, error)
+
+    def _event_type(self, iri: str, rows: list[Row], total: int) -> None:
         """A concept of our event-type scheme: its events and its PLOVER and ACLED mappings."""
         info = self.reader.select("event_type", e=ox.NamedNode(iri))
         label = next((r["label"].value for r in info if "label" in r), local_name(iri))
         definition = next((r["definition"].value for r in info if "definition" in r), "")
         mappings = [(local_name(r["relation"].value), self.paths.link(r["match"].value, text(r.get("matchLabel"))),
                      _scheme(r["match"].value)) for r in info if "match" in r]
-        rows = [self._event_row(r) for r in events if text(r.get("type")) == iri and self.has_page(r["e"].value)]
         self.resource_page("event_type.html", iri, title=label, definition=definition,
-                           mappings=sorted(mappings, key=lambda m: (m[2], m[0])), rows=rows[:PAGE_SIZE],
-                           total=len(rows))
+                           mappings=sorted(mappings, key=lambda m: (m[2], m[0])), rows=rows, total=total)
 
-    def _event_row(self, r: dict) -> Row:
-        return Row(self.paths.link(r["e"].value, text(r.get("label"))),
-                   (text(r.get("date")) or "undated", local_name(text(r.get("type"))), text(r.get("placeLabel"))))
+    def _event_row(self, r: dict[str, str]) -> Row:
+        return Row(self.paths.link(r["e"], r.get("label", "")),
+                   (r.get("date") or "undated", local_name(r.get("type", "")), r.get("placeLabel", "")))
 
-    def _indexes(self, actors, places, events, articles, types, map_chart, timeline) -> None:
-        def entity_rows(rows):
-            return [Row(self.paths.link(r["e"].value, text(r.get("label"))),
-                        (" ".join(local_name(t) for t in text(r.get("types")).split()), text(r.get("events"))))
-                    for r in rows if self.has_page(r["e"].value)]
+    def _site_pages(self, actors: Spool, places: Spool, events: Spool, articles: Spool, types: Spool) -> None:
+        """The indexes, the home page, search and its index: everything that lists the dataset."""
+        map_chart = charts.map_chart([
+            (self.paths.link(r["e"], r.get("label", "")), lat, long, int(r["events"]))
+            for r in places if (lat := _number(r.get("lat"))) is not None
+            and (long := _number(r.get("long"))) is not None and int(r["events"]) > 0])
+        timeline = charts.timeline_chart(r.get("date", "") for r in events)
+
+        def entity_rows(rows: Spool) -> Iterator[Row]:
+            return (Row(self.paths.link(r["e"], r.get("label", "")),
+                        (" ".join(local_name(t) for t in r.get("types", "").split()), r.get("events", "")))
+                    for r in rows if self.has_page(r["e"]))
 
         self._paged("events", "Events by date", ("Event", "Date", "Type", "Place"),
-                    [self._event_row(r) for r in events if self.has_page(r["e"].value)], timeline=timeline)
-        self._paged("actors", "Actors", ("Actor", "Type", "Events"), entity_rows(actors))
-        self._paged("places", "Places", ("Place", "Type", "Events"), entity_rows(places), map=map_chart)
-        self._paged("articles", "Articles", ("Article", "Outlet", "Published", "Source file"), [
-            Row(self.paths.link(r["e"].value, text(r.get("title")) or text(r.get("source"))),
-                (text(r.get("outlet")), text(r.get("published")), text(r.get("source"))))
-            for r in articles if self.has_page(r["e"].value)])
-        self._paged("event-types", "Event types", ("Event type", "Events"), [
-            Row(self.paths.link(r["type"].value, text(r.get("label"))), (text(r.get("events")),))
-            for r in types if self.has_page(r["type"].value)])
+                    lambda: (self._event_row(r) for r in events if self.has_page(r["e"])), timeline=timeline)
+        self._paged("actors", "Actors", ("Actor", "Type", "Events"), lambda: entity_rows(actors))
+        self._paged("places", "Places", ("Place", "Type", "Events"), lambda: entity_rows(places), map=map_chart)
+        self._paged("articles", "Articles", ("Article", "Outlet", "Published", "Source file"), lambda: (
+            Row(self.paths.link(r["e"], r.get("title") or r.get("source", "")),
+                (r.get("outlet", ""), r.get("published", ""), r.get("source", "")))
+            for r in articles if self.has_page(r["e"])))
+        self._paged("event-types", "Event types", ("Event type", "Events"), lambda: (
+            Row(self.paths.link(r["type"], r.get("label", "")), (r.get("events", ""),))
+            for r in types if self.has_page(r["type"])))
 
-    def _paged(self, name: str, title: str, headings: tuple[str, ...], rows: list[Row], **extra: object) -> None:
-        """An index split into pages of PAGE_SIZE rows: name.html, name-2.html, ..."""
-        chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
-        names = [f"{name}.html"] + [f"{name}-{n}.html" for n in range(2, len(chunks) + 1)]
-        for number, (chunk, path) in enumerate(zip(chunks, names), start=1):
-            self.render("listing.html", path, title=title, headings=headings, rows=chunk, total=len(rows),
+        latest = [self.views.event(r["e"]) for r in islice(events, LATEST) if self.has_page(r["e"])]
+        stats = (self.reader.select("stats") or [{}])[0]
+        counts = {"articles": text(stats.get("articles")) or "0", "events": text(stats.get("events")) or "0",
+                  "actors": str(actors.count), "places": str(places.count), "event types": str(types.count)}
+        self.render("home.html", "index.html", title=self.meta["title"], counts=counts,
+                    first=text(stats.get("first")), last=text(stats.get("last")), latest=latest,
+                    map=map_chart, timeline=timeline)
+        self.render("search.html", "search.html", title="Search")
+        self._search_index(actors, places, events, articles, types)
+        picks = [r["e"] for r in islice(events, 2)] + [r["e"] for r in islice(places, 2)]
+        self._examples = [iri for iri in dict.fromkeys(picks) if self.has_page(iri)]
+
+    def _paged(self, name: str, title: str, headings: tuple[str, ...], rows: Callable[[], Iterable[Row]],
+               **extra: object) -> None:
+        """An index split into pages of PAGE_SIZE rows: name.html, name-2.html, ...
+
+        `rows` gives the rows afresh on each call: once to count them (every page says how
+        many in all and links every other page), once to write them a page at a time."""
+        total = sum(1 for _ in rows())
+        names = [f"{name}.html"] + [f"{name}-{n}.html" for n in range(2, -(-total // PAGE_SIZE) + 1)]
+        chunks = _chunks(rows(), PAGE_SIZE)
+        for number, path in enumerate(names, start=1):
+            self.render("listing.html", path, title=title, headings=headings, rows=next(chunks, []), total=total,
                         number=number, pages=names, **(extra if number == 1 else {}))
 
-    def _search_index(self, actors, places, events, articles, types) -> None:
-        """Labels and aliases of everything with a page, as a script (works from file:// too)."""
-        aliases: dict[str, list[str]] = {}
-        for prefix in ("id/actor/", "id/place/"):
-            for r in self.reader.select("aliases", prefix=self.reader.base + prefix):
-                aliases.setdefault(r["e"].value, []).append(clean(r["alias"].value))
-        entries = []
-        for kind, rows, label_var in (("actor", actors, "label"), ("place", places, "label"),
-                                      ("event", events, "label"), ("article", articles, "title"),
-                                      ("event type", types, "label")):
-            for r in rows:
-                iri = (r.get("e") or r.get("type")).value
-                path = self.paths.page(iri)
-                if path and self.has_page(iri):
-                    label = clean(text(r.get(label_var)) or local_name(iri))
-                    names = split_aliases(label, aliases.get(iri, []))
-                    entries.append({"l": label, "a": [*names[0], *names[1]], "k": kind, "p": path})
+    def _search_index(self, actors: Spool, places: Spool, events: Spool, articles: Spool, types: Spool) -> None:
+        """Labels and aliases of everything with a page, as a script (works from file:// too),
+        written entry by entry."""
         target = self.site_dir / "static" / "search-index.js"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(f"window.NEWSGRAPH_SEARCH = {safe_json(entries)};\n", encoding="utf-8")
+        with target.open("w", encoding="utf-8") as out:
+            out.write("window.NEWSGRAPH_SEARCH = [")
+            separator = ""
+            for kind, rows, label_var in (("actor", actors, "label"), ("place", places, "label"),
+                                          ("event", events, "label"), ("article", articles, "title"),
+                                          ("event type", types, "label")):
+                for r in rows:
+                    iri = r.get("e") or r["type"]
+                    path = self.paths.page(iri)
+                    if path and self.has_page(iri):
+                        label = clean(r.get(label_var) or local_name(iri))
+                        names = split_aliases(label, self._aliases(iri) if kind in ("actor", "place") else [])
+                        entry = {"l": label, "a": [*names[0], *names[1]], "k": kind, "p": path}
+                        out.write(separator + safe_json(entry))
+                        separator = ", "
+            out.write("];\n")
+
+    def _aliases(self, iri: str) -> list[str]:
+        return [clean(t.object.value) for t in self.reader.triples(ox.NamedNode(iri), ox.NamedNode(SKOS_ALT), None)]
 
     def examples(self, count: int) -> list[str]:
-        """IRIs of a few resources with pages, for VoID and DCAT: an event, its place and actors."""
-        picks: list[str] = []
-        for name, var in (("events", "e"), ("entities", "e")):
-            prefix = {"prefix": self.reader.base + "id/place/"} if name == "entities" else {}
-            picks += [r[var].value for r in self.reader.select(name, **prefix)[:2]]
-        return [iri for iri in dict.fromkeys(picks) if self.has_page(iri)][:count]
+        """IRIs of a few resources with pages, for VoID and DCAT: the first events and places."""
+        return self._examples[:count]
 
     def _static(self) -> None:
         shutil.copytree(SITE_SOURCE / "static", self.site_dir / "static", dirs_exist_ok=True)
 
 
-def _number(term: ox.Literal | None) -> float | None:
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _number(value: str | None) -> float | None:
     """A coordinate as a float, or None when missing or not a number."""
     try:
-        return float(term.value) if term is not None else None
+        return float(value) if value is not None else None
     except ValueError:
         return None
 

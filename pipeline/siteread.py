@@ -3,14 +3,23 @@ and direct index lookups for one resource's own statements.
 
 The store is the truth: every page is drawn from what these return, one resource at a
 time, so a site of any size is written with memory bounded by one resource's statements.
-Listings (all events, all actors...) are SPARQL over the union of all named graphs. A
-page's own values are read with `quads_for_pattern` instead: Oxigraph plans SPARQL joins
-without statistics and may scan a whole predicate before joining the one bound node, so
-per-page SPARQL grows with the store, while an index lookup costs the resource's degree.
+Listings (all events, all actors...) are SPARQL over the union of all named graphs,
+streamed row by row. A page's own values are read with `quads_for_pattern` instead:
+Oxigraph plans SPARQL joins without statistics and may scan a whole predicate before
+joining the one bound node, so per-page SPARQL grows with the store, while an index
+lookup costs the resource's degree.
+
+While a page is drawn, `Reader.reading()` records every lookup it makes (a `Reads`):
+the page is a function of those lookups' results, so a later publish can tell whether
+the page would come out the same by replaying the lookups alone (`Reader.replayed`).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +30,7 @@ QUERIES = SITE_SOURCE / "queries"
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
+Pattern = tuple[Term | None, Term | None, Term | None]  # subject, predicate, object; None matches any
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
           "https://w3id.org/newsgraph/ns#title", "https://schema.org/name")
 
@@ -51,51 +61,165 @@ def bind(query: str, values: dict[str, str | ox.NamedNode | ox.Literal]) -> str:
     raise ValueError("a site query binding values needs a `WHERE {` line to bind them in")
 
 
+@dataclass
+class Reads:
+    """The lookups one page made, in order, with what each returned.
+
+    Only lookups of IRIs (or wildcards) can be replayed from a stored record; a page
+    that looked up anything else is not `replayable` and is always drawn afresh.
+    """
+
+    results: dict[Pattern, list[ox.Triple]] = field(default_factory=dict)
+    replayable: bool = True
+
+    def add(self, pattern: Pattern, triples: list[ox.Triple]) -> None:
+        self.results[pattern] = triples
+        self.replayable &= all(t is None or isinstance(t, ox.NamedNode) for t in pattern)
+
+    def patterns(self) -> list[list[str | None]]:
+        """The lookups as IRIs (None for a wildcard), in the order they were made."""
+        return [[None if t is None else t.value for t in pattern] for pattern in self.results]
+
+    def digest(self) -> str:
+        return page_digest(result_digest(pattern, triples) for pattern, triples in self.results.items())
+
+
+def result_digest(pattern: Pattern, triples: list[ox.Triple]) -> bytes:
+    """What one lookup returned: a digest of the pattern and its triples (canonical N-Triples)."""
+    ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return hashlib.sha256(repr(pattern).encode() + b"\0" + ntriples).digest()
+
+
+def page_digest(results: Iterable[bytes]) -> str:
+    """A page's digest: of its lookups' digests, in the order they were made."""
+    return hashlib.sha256(b"".join(results)).hexdigest()
+
+
+def distinct_triples(store: ox.Store, pattern: Pattern) -> list[ox.Triple]:
+    """The triples matching `pattern` in any graph, each once, in index order."""
+    return list(dict.fromkeys(q.triple for q in store.quads_for_pattern(*pattern, None)))
+
+
 class Reader:
-    """Runs the site's named queries against one store."""
+    """Runs the site's named queries against one store, and looks up resources' statements.
+
+    Pages share neighbours (an event's lookups are made again by the page of its place and
+    of each actor), so small lookups are remembered across pages, up to CACHED of them.
+    """
+
+    CACHED = 50_000  # lookups remembered
+    CACHED_SIZE = 64  # largest result remembered, in triples
+    CACHED_DIGESTS = 200_000  # digests of lookups remembered, for replaying pages' lookups
 
     def __init__(self, store: ox.Store, base: str):
         self.store = store
         self.base = base if base.endswith("/") else base + "/"
+        self._recording: list[Reads] = []
+        self._cache: dict[Pattern, list[ox.Triple]] = {}
+        self._digests: dict[Pattern, bytes] = {}
 
-    def select(self, name: str, **values: str | ox.NamedNode | ox.Literal) -> list[Row]:
-        """Rows of a SELECT query as dicts of the bound variables (unbound ones left out)."""
+    @contextmanager
+    def reading(self) -> Iterator[Reads]:
+        """Record every lookup made until the block ends (and within it, remember them).
+
+        Recordings nest: a lookup is recorded in every open one, so a part of a page (an
+        event shown on its place's page) can be recorded on its own and `replayed` into
+        another page that shows it too.
+        """
+        reads = Reads()
+        self._recording.append(reads)
+        try:
+            yield reads
+        finally:
+            self._recording.pop()
+
+    def forget(self) -> None:
+        """Drop the lookups remembered across pages."""
+        self._cache.clear()
+        self._digests.clear()
+
+    def replayed(self, patterns: list[list[str | None]]) -> str:
+        """The digest a page's recorded lookups (IRIs, None for a wildcard) give now: equal
+        digests, equal page. Pages share lookups, so their digests are remembered."""
+        results = []
+        for names in patterns:
+            pattern = tuple(None if n is None else ox.NamedNode(n) for n in names)
+            found = self._digests.get(pattern)
+            if found is None:
+                found = result_digest(pattern, self.triples(*pattern))
+                if len(self._digests) >= self.CACHED_DIGESTS:
+                    del self._digests[next(iter(self._digests))]  # the oldest
+                self._digests[pattern] = found
+            results.append(found)
+        return page_digest(results)
+
+    def replay(self, reads: Reads) -> None:
+        """Record `reads`, made earlier, as if they were made now (their results are the same)."""
+        for pattern, triples in reads.results.items():
+            self._record(pattern, triples)
+
+    def _record(self, pattern: Pattern, triples: list[ox.Triple]) -> None:
+        for reads in self._recording:
+            if pattern not in reads.results:
+                reads.add(pattern, triples)
+
+    def rows(self, name: str, **values: str | ox.NamedNode | ox.Literal) -> Iterator[Row]:
+        """Rows of a SELECT query as dicts of the bound variables (unbound ones left out), streamed."""
         solutions = self.store.query(bind(query_text(name), values), use_default_graph_as_union=True)
         names = [v.value for v in solutions.variables]
-        rows = []
         for solution in solutions:
-            row = {}
-            for var in names:
-                term = solution[var]
-                if term is not None:
-                    row[var] = term
-            rows.append(row)
-        return rows
+            yield {var: term for var in names if (term := solution[var]) is not None}
+
+    def select(self, name: str, **values: str | ox.NamedNode | ox.Literal) -> list[Row]:
+        """All rows of a SELECT query whose results are small (one resource's, or a count)."""
+        return list(self.rows(name, **values))
 
     def construct(self, name: str, **values: str | ox.NamedNode | ox.Literal) -> list[ox.Triple]:
         """The triples of a CONSTRUCT query, without repeats (a triple may sit in several graphs)."""
         triples = self.store.query(bind(query_text(name), values), use_default_graph_as_union=True)
         return list(dict.fromkeys(triples))
 
+    def triples(self, subject: Term | None, predicate: Term | None, obj: Term | None) -> list[ox.Triple]:
+        """The distinct triples of a pattern, in all graphs; recorded while `reading`."""
+        pattern = (subject, predicate, obj)
+        found = self._recording[0].results.get(pattern) if self._recording else None
+        if found is None:
+            found = self._cache.get(pattern)
+        if found is None:
+            found = distinct_triples(self.store, pattern)
+            if len(found) <= self.CACHED_SIZE:
+                if len(self._cache) >= self.CACHED:
+                    del self._cache[next(iter(self._cache))]  # the oldest
+                self._cache[pattern] = found
+        self._record(pattern, found)
+        return found
+
     def values(self, node: ox.NamedNode) -> dict[str, list[Term]]:
         """Everything `node` has, by predicate IRI, in all graphs (each value once)."""
         found: dict[str, list[Term]] = {}
-        for quad in self.store.quads_for_pattern(node, None, None, None):
-            objects = found.setdefault(quad.predicate.value, [])
-            if quad.object not in objects:
-                objects.append(quad.object)
+        for triple in self.triples(node, None, None):
+            found.setdefault(triple.predicate.value, []).append(triple.object)
         return found
+
+    def describe(self, node: ox.NamedNode) -> list[ox.Triple]:
+        """The document of `node`: its own statements and those of the resources it owns (IRIs
+        under its own, e.g. participations and geometries), as site/queries/describe.rq has it."""
+        own = self.triples(node, None, None)
+        under = node.value + "/"
+        owned = dict.fromkeys(t.object for t in own if isinstance(t.object, ox.NamedNode)
+                              and t.object.value.startswith(under))
+        return list(dict.fromkeys([*own, *(t for sub in owned for t in self.triples(sub, None, None))]))
 
     def first(self, node: Term, predicate: str) -> Term | None:
         """One value of `predicate` on `node`, or None."""
         if not isinstance(node, ox.NamedNode):
             return None
-        return next((q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)), None)
+        found = self.triples(node, ox.NamedNode(predicate), None)
+        return found[0].object if found else None
 
     def subjects(self, predicate: str, node: Term) -> list[Term]:
         """The resources that have `node` as their `predicate` (each once)."""
-        quads = self.store.quads_for_pattern(None, ox.NamedNode(predicate), node, None)
-        return list(dict.fromkeys(q.subject for q in quads))
+        return list(dict.fromkeys(t.subject for t in self.triples(None, ox.NamedNode(predicate), node)))
 
     def label(self, node: Term | None) -> str:
         """The node's label (rdfs:label, skos:prefLabel, ng:title, schema:name), English or
@@ -103,7 +227,7 @@ class Reader:
         if not isinstance(node, ox.NamedNode):
             return ""
         for predicate in LABELS:
-            labels = [q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)]
+            labels = [t.object for t in self.triples(node, ox.NamedNode(predicate), None)]
             if labels:
                 return min(labels, key=lambda l: (getattr(l, "language", None) not in (None, "en"), l.value)).value
         return ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .siteread import Reader
+from .siteread import Reader, Reads, Term
 from .vocab import NG, NGT
 
 PAGE_KINDS = ("actor", "place", "event", "article")
@@ -25,6 +25,7 @@ _TYPE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 # Pubby's high-degree rule: a page lists at most this many events; the index has all.
 MAX_EVENTS_PER_PAGE = 200
 ALIASES_SHOWN = 6
+INVERSE_SAMPLE = 25  # resources shown per property pointing at an entity
 
 
 @dataclass(frozen=True)
@@ -240,11 +241,35 @@ def split_sentence(sentence: str, sentence_begin: int, begin: int, end: int, anc
 class Views:
     """Builds page views from the store, one resource at a time."""
 
+    CACHED_EVENTS = 5_000  # event views remembered (with their lookups) across pages
+
     def __init__(self, reader: Reader):
         self.reader = reader
         self.paths = Paths(reader.base)
+        self._events: dict[str, tuple[EventView, Reads]] = {}
 
     def event(self, iri: str) -> EventView:
+        """An event as its own page and the pages of its place and actors show it.
+
+        It is drawn once for all of them (while remembered): the page that shows it again
+        records the same lookups, so what it was drawn from stays known (siteread.Reads)."""
+        if iri in self._events:
+            view, reads = self._events[iri]
+            self.reader.replay(reads)
+            return view
+        with self.reader.reading() as reads:
+            view = self._event(iri)
+        if len(self._events) >= self.CACHED_EVENTS:
+            del self._events[next(iter(self._events))]  # the oldest
+        self._events[iri] = (view, reads)
+        return view
+
+    def forget(self) -> None:
+        """Drop what is remembered across pages (the event views and the reader's lookups)."""
+        self._events.clear()
+        self.reader.forget()
+
+    def _event(self, iri: str) -> EventView:
         node = ox.NamedNode(iri)
         read = self.reader
         own = read.values(node)
@@ -348,7 +373,7 @@ class Views:
         """Every class above `cls` by rdfs:subClassOf (the ontology graph is in the store)."""
         found, todo = set(), [cls]
         while todo:
-            for sup in self.reader.store.quads_for_pattern(todo.pop(), ox.NamedNode(RDFS_SUBCLASS), None, None):
+            for sup in self.reader.triples(todo.pop(), ox.NamedNode(RDFS_SUBCLASS), None):
                 if sup.object not in found and sup.object != cls:
                     found.add(sup.object)
                     todo.append(sup.object)
@@ -376,13 +401,30 @@ class Views:
         return tuple(sorted(facts, key=lambda f: (f.prop, f.value.label)))
 
     def _inverse(self, node: ox.NamedNode) -> tuple[Inverse, ...]:
+        """Per property pointing at `node` (in IRI order): how many resources (IRIs) do, and
+        the first INVERSE_SAMPLE (subject, label) pairs in subject order, labelled by
+        rdfs:label or ng:title (Pubby's and DBpedia's "is ... of" links)."""
+        by_property: dict[ox.NamedNode, list[Term]] = {}
+        for triple in self.reader.triples(None, None, node):
+            by_property.setdefault(triple.predicate, []).append(triple.subject)
         inverse = []
-        for row in self.reader.select("inverse", e=node):
-            pred = row["p"]
-            sample = tuple(self.paths.link(r["s"].value, text(r.get("label")))
-                           for r in self.reader.select("inverse_sample", e=node, p=pred))
-            inverse.append(Inverse(local_name(pred.value), int(row["n"].value), sample))
+        for prop in sorted(by_property, key=lambda p: p.value):
+            subjects = list(dict.fromkeys(by_property[prop]))
+            count = sum(isinstance(s, ox.NamedNode) for s in subjects)
+            if count:
+                inverse.append(Inverse(local_name(prop.value), count, self._sample(subjects)))
         return tuple(inverse)
+
+    def _sample(self, subjects: list[Term]) -> tuple[Link, ...]:
+        rows: list[Link] = []
+        for subject in sorted(subjects, key=lambda s: (isinstance(s, ox.NamedNode), s.value)):
+            labels = dict.fromkeys(t.object.value for p in (RDFS_LABEL, NG_TITLE)
+                                   for t in self.reader.triples(subject, ox.NamedNode(p), None)
+                                   ) if isinstance(subject, ox.NamedNode) else {}
+            rows += [self.paths.link(subject.value, label) for label in labels or [""]]
+            if len(rows) >= INVERSE_SAMPLE:
+                break
+        return tuple(rows[:INVERSE_SAMPLE])
 
     def article(self, iri: str) -> ArticleView:
         node = ox.NamedNode(iri)
@@ -436,6 +478,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+NG_TITLE = str(NG.title)
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
 SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
