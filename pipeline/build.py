@@ -60,6 +60,8 @@ class BuildResult:
     reused: int = 0  # extractions taken from the cache of an earlier build
     pushed: PushSummary | None = None  # what was written to the external store
     timings: Timings = field(default_factory=Timings)
+    pages: int = 0  # pages drawn by this build
+    pages_reused: int = 0  # unchanged pages taken from the previous publication
 
 
 @dataclass(frozen=True)
@@ -99,14 +101,16 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         with timings.stage("publish"):
             _write_reports(release, rejections, validations, timings)
-            publish(store, release.site, minter.base, report_html=render_validation_html(validations))
+            previous = publication.current(out).site if (out / publication.CURRENT).is_dir() else None
+            summary = publish(store, release.site, minter.base, previous=previous,
+                              report_html=render_validation_html(validations))
         del store  # close it before the release is served
         publication.promote(out, release)
     except BaseException:
         publication.discard(release)
         raise
     result = BuildResult(release, len(validations) - len(quarantined), rejections, quarantined, 0.0, extracted.reused,
-                         timings=timings)
+                         timings=timings, pages=summary.rendered, pages_reused=summary.reused)
     if options.store_url:
         with timings.stage("push"):
             result.pushed = push(graph_documents(open_read_only(out)), options.store_url, options.store_protocol,

@@ -72,7 +72,7 @@ def build(paths: tuple[Path, ...], out: Path, base: str, max_bytes: int, workers
     click.echo(f"built {result.articles} articles ({result.reused} unchanged since the last build) "
                f"in {result.seconds:.1f} s into {out}; "
                f"{len(result.rejections)} inputs rejected, {len(result.quarantined)} articles quarantined")
-    click.echo(f"stages: {result.timings}")
+    click.echo(f"{result.pages} pages drawn, {result.pages_reused} unchanged; stages: {result.timings}")
     if result.pushed:
         click.echo(f"{store_url}: {result.pushed.sent} graphs written, {result.pushed.dropped} dropped, "
                    f"{result.pushed.unchanged} unchanged")
