@@ -1,11 +1,15 @@
-"""Build throughput against spaCy's own parsing of the same texts, and peak memory.
+"""Build throughput against spaCy's own parsing of the same texts; one article added; memory.
 
-Generates N synthetic articles (bench/generate_corpus.py), then times, on the same
-texts and with the same number of processes:
-- spaCy alone: `nlp.pipe(texts, n_process=P)` with the pipeline newsgraph uses;
-- newsgraph: `newsgraph build --workers P` into a fresh folder (no cache), the whole
-  pipeline from files to a published release.
-The ratio is the overhead of everything newsgraph adds to parsing.
+Generates N + 1 synthetic articles (bench/generate_corpus.py), then, on the same texts
+and with the same number of processes:
+- newsgraph: `newsgraph build --workers P` of the first N into a fresh folder (no cache),
+  the whole pipeline from files to a published release, with the stage times the build
+  reports (report/build.json), SHACL validation among them;
+- one article added: the last article copied in and the same folder built again, the
+  incremental build a maintainer runs (issue 7's target: under 5% of the full build);
+- spaCy alone: `nlp.pipe(texts, n_process=P)` with the pipeline newsgraph uses, last,
+  so that its processes do not count in the build's peak memory.
+The ratio of the first two figures is the overhead of everything newsgraph adds to parsing.
 
     python bench/build_speed.py [--articles 1000] [--processes 2]
 """
@@ -13,20 +17,30 @@ The ratio is the overhead of everything newsgraph adds to parsing.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from generate_corpus import generate
 from results import Record, results_option, save
 
 NEWSGRAPH = str(Path(sys.executable).with_name("newsgraph"))
+VALIDATION = "SHACL validation (summed over processes)"
 
 
-def spacy_throughput(texts: list[str], processes: int) -> float:
+@dataclass(frozen=True)
+class Build:
+    seconds: float
+    stages: dict[str, float]  # as the build reports them
+
+
+def spacy_seconds(texts: list[str], processes: int) -> float:
     """Seconds spaCy takes to parse the texts, pipeline loading excluded."""
     from pipeline.extract import load_nlp
 
@@ -37,13 +51,23 @@ def spacy_throughput(texts: list[str], processes: int) -> float:
     return time.perf_counter() - started
 
 
-def build_seconds(corpus: Path, out: Path, processes: int) -> float:
+def run_build(corpus: Path, out: Path, processes: int) -> Build:
     started = time.perf_counter()
     args = [NEWSGRAPH, "build", str(corpus), "--out", str(out)]
     if processes > 1:
         args += ["--workers", str(processes)]
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    report = json.loads((out / "current" / "report" / "build.json").read_text())
+    return Build(seconds, report["seconds"])
+
+
+def add_article(source: Path, corpus: Path, name: str) -> None:
+    """Copy one generated article (and its metadata entry) into the corpus folder."""
+    shutil.copy(source / name, corpus / name)
+    metadata = json.loads((corpus / "metadata.json").read_text())
+    metadata[name] = json.loads((source / "metadata.json").read_text())[name]
+    (corpus / "metadata.json").write_text(json.dumps(metadata, indent=1))
 
 
 def main() -> None:
@@ -54,19 +78,34 @@ def main() -> None:
     arguments = parser.parse_args()
     n, processes = arguments.articles, arguments.processes
     with tempfile.TemporaryDirectory(prefix="newsgraph-bench-") as folder:
-        corpus = generate(n, Path(folder) / "corpus")
-        texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
+        generated = generate(n + 1, Path(folder) / "generated")
+        names = sorted(p.name for p in generated.glob("*.txt"))
+        corpus = Path(folder) / "corpus"
+        shutil.copytree(generated, corpus)
+        (corpus / names[-1]).unlink()
+        texts = [(corpus / name).read_text(encoding="utf-8") for name in names[:-1]]
         words = sum(len(t.split()) for t in texts)
-        parse = spacy_throughput(texts, processes)
-        build = build_seconds(corpus, Path(folder) / "out", processes)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        full = run_build(corpus, Path(folder) / "out", processes)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the build's largest process
+        add_article(generated, corpus, names[-1])
+        incremental = run_build(corpus, Path(folder) / "out", processes)
+        parse = spacy_seconds(texts, processes)
+    for label, build in (("full", full), ("one added", incremental)):
+        print(f"{label} build {build.seconds:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in build.stages.items()))
+    validation = full.stages.get(VALIDATION, 0.0)
     save([
-        Record(f"build articles/s ({n} articles, {processes} processes)", n / build, "articles/s",
+        Record(f"build articles/s ({n} articles, {processes} processes)", n / full.seconds, "articles/s",
                "spaCy nlp.pipe", n / parse),
-        Record(f"build words/s ({n} articles, {processes} processes)", words / build, "words/s",
+        Record(f"build words/s ({n} articles, {processes} processes)", words / full.seconds, "words/s",
                "spaCy nlp.pipe", words / parse),
         Record(f"build peak memory of one process ({n} articles)", peak, "MiB"),
-    ], arguments.results)
+        Record(f"add one article to {n} ({processes} processes)", incremental.seconds, "s",
+               f"full build of {n}", full.seconds),
+        Record(f"SHACL validation per article graph ({n} articles)", 1000 * validation / n, "ms"),
+        Record(f"SHACL validation share of the build's process time ({n} articles, {processes} processes)",
+               validation / (full.seconds * max(processes, 1)), "fraction"),
+    ] + [Record(f"build stage: {stage} ({n} articles, {processes} processes)", seconds, "s")
+         for stage, seconds in full.stages.items()], arguments.results)
 
 
 if __name__ == "__main__":

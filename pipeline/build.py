@@ -44,7 +44,10 @@ class Timings:
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+            self.add(name, time.perf_counter() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
     def __str__(self) -> str:
         return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items())
@@ -100,11 +103,12 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
                                               options.workers, options.progress, timings)
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         with timings.stage("publish"):
-            _write_reports(release, rejections, validations, timings)
+            _write_reports(release, validations)
             previous = publication.current(out).site if (out / publication.CURRENT).is_dir() else None
             summary = publish(store, release.site, minter.base, previous=previous,
                               report_html=render_validation_html(validations))
         del store  # close it before the release is served
+        _write_build_report(release, rejections, validations, timings)
         publication.promote(out, release)
     except BaseException:
         publication.discard(release)
@@ -145,7 +149,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
                                published_resolved.triples, cache / "validate")
         failed = set()
         with timings.stage("map, validate, store"):
-            graphs = _article_graphs(context, processes)
+            graphs = _article_graphs(context, processes, timings)
             for article_id, validation, ntriples in (progress(graphs, total=len(corpus.extractions),
                                                               desc="validate", unit="article") if progress else graphs):
                 validations[article_id] = validation
@@ -178,24 +182,38 @@ class _Context:
 _context: _Context | None = None  # the mapping process's, set when it starts
 
 
-def _article_graphs(context: _Context, processes: int) -> Iterator[tuple[str, Validation, bytes]]:
+def _article_graphs(context: _Context, processes: int, timings: Timings) -> Iterator[tuple[str, Validation, bytes]]:
     """Each article's validation and published N-Triples, in article id order.
 
     With several processes, they are forked once the corpus is linked, so each starts
-    with the linked corpus in memory instead of receiving it.
+    with the linked corpus in memory instead of receiving it. The time spent validating
+    is added to `timings` (summed over the processes).
     """
     ids = sorted(context.corpus.extractions)
     size = max(1, min(CHUNK, len(ids) // (4 * max(processes, 1))))  # several chunks a process: even loads
     chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
     if processes <= 1 or len(chunks) <= 1:
         _start(context)
-        for chunk in chunks:
-            yield from _map_and_validate(chunk)
+        yield from _collect(map(_map_and_validate, chunks), timings)
         return
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
                              initializer=_start, initargs=(context,)) as pool:
-        for results in pool.map(_map_and_validate, chunks):
-            yield from results
+        yield from _collect(pool.map(_map_and_validate, chunks), timings)
+
+
+def _collect(chunks: Iterator[_Chunk], timings: Timings) -> Iterator[tuple[str, Validation, bytes]]:
+    for chunk in chunks:
+        timings.add(VALIDATION, chunk.validation_seconds)
+        yield from chunk.results
+
+
+VALIDATION = "SHACL validation (summed over processes)"
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    results: list[tuple[str, Validation, bytes]]  # article id, its validation, its published N-Triples
+    validation_seconds: float
 
 
 def _start(context: _Context) -> None:
@@ -203,13 +221,15 @@ def _start(context: _Context) -> None:
     _context = context
 
 
-def _map_and_validate(article_ids: list[str]) -> list[tuple[str, Validation, bytes]]:
+def _map_and_validate(article_ids: list[str]) -> _Chunk:
     """Map, validate (in one batch) and serialise with inferences these articles of the corpus being built."""
     context = _context
     graphs = {a: map_article_graph(context.corpus.extractions[a], context.event_of, context.minter)
               for a in article_ids}
+    started = time.perf_counter()
     validations = validate_articles({a: g.triples for a, g in graphs.items()}, context.resolved,
                                     cache_dir=context.validation_cache, batch_size=len(article_ids))
+    validation_seconds = time.perf_counter() - started
     results = []
     for article_id, graph in graphs.items():
         published = b""
@@ -218,7 +238,7 @@ def _map_and_validate(article_ids: list[str]) -> list[tuple[str, Validation, byt
             inferred = entailed(graph.triples) - context.published_resolved
             published = NamedGraph(graph.name, graph.triples | inferred).ntriples()
         results.append((article_id, validations[article_id], published))
-    return results
+    return _Chunk(results, validation_seconds)
 
 
 def _published_resolved(resolved: NamedGraph, minter: Minter) -> NamedGraph:
@@ -230,17 +250,20 @@ def _published_resolved(resolved: NamedGraph, minter: Minter) -> NamedGraph:
     return NamedGraph(resolved.name, resolved.triples | inferred)
 
 
-def _write_reports(release: publication.Publication, rejections, validations: dict[str, Validation],
-                   timings: Timings) -> None:
-    """The build report, and the SHACL report as text and as Turtle (also in the site, beside
-    the HTML report that publish writes as report.html)."""
-    quarantined = sorted(a for a, v in validations.items() if not v.conforms)
+def _write_build_report(release: publication.Publication, rejections, validations: dict[str, Validation],
+                        timings: Timings) -> None:
+    """What was rejected and quarantined, and how long each stage took (the pushing excepted)."""
     report = {
         "rejected": [{"path": r.path, "problem": r.problem} for r in rejections],
-        "quarantined": quarantined,
-        "seconds": timings.seconds,  # the stages up to publishing
+        "quarantined": sorted(a for a, v in validations.items() if not v.conforms),
+        "seconds": timings.seconds,
     }
     (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def _write_reports(release: publication.Publication, validations: dict[str, Validation]) -> None:
+    """The SHACL report as text and as Turtle (also in the site, beside the HTML report that
+    publish writes as report.html)."""
     (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
     shacl_report = merged_report_graph(validations)
     shacl_report.serialize(release.report / "validation.ttl", format="turtle")
