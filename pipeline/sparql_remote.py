@@ -123,6 +123,7 @@ class RemoteEvaluator:
         self.url = url
         self.graphs = graphs
         # With `store_union`, the store's own default graph is the union of the publication's graphs.
+        self._store_union = store_union
         self._union = Dataset((), ()) if store_union else Dataset(tuple(sorted(graphs)) or (EMPTY_GRAPH,),
                                                                       tuple(sorted(graphs)))
         self._slots = threading.BoundedSemaphore(size)
@@ -175,7 +176,11 @@ class RemoteEvaluator:
     def _dataset(self, job: Job, checked: CheckedQuery) -> Dataset:
         """The protocol's graphs (those the publication holds), else the query's FROM, else the union."""
         if job.default_graphs is None and job.named_graphs is None:
-            return Dataset((), ()) if checked.from_graphs or checked.from_named_graphs else self._union
+            if not (checked.from_graphs or checked.from_named_graphs):
+                return self._union
+            if self._store_union:  # a store's union setting may win over a query's FROM (Oxigraph's does)
+                return Dataset(checked.from_graphs or (EMPTY_GRAPH,), checked.from_named_graphs)
+            return Dataset((), ())
         for iri in (job.default_graphs or ()) + (job.named_graphs or ()):
             ox.NamedNode(iri)  # ValueError for a name that is not an IRI, as in the embedded store
         default = tuple(iri for iri in job.default_graphs or () if iri in self.graphs)
