@@ -40,7 +40,8 @@ def main() -> None:
               help="Base IRI of the dataset's IRIs (use the address you will serve it at).")
 @click.option("--max-bytes", default=MAX_BYTES, show_default=True, help="Reject input files larger than this.")
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Extract on a local Dask cluster of this many worker processes (0: in this process).")
+              help="Processes on this machine: extraction on a local Dask cluster of this many (unless "
+                   "--scheduler), then mapping and validation in as many (0: all in this process).")
 @click.option("--scheduler", metavar="ADDRESS", help="Extract on an existing Dask cluster, e.g. tcp://host:8786.")
 @click.option("--store", "store_url", metavar="URL",
               help="Also write the named graphs to this SPARQL 1.1 store: its Graph Store Protocol "
