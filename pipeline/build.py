@@ -123,6 +123,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
     return result
 
 
+VALIDATION = "SHACL validation (summed over processes)"  # the stage time summed in the mapping processes
 CHUNK = 50  # articles a mapping process takes at a time (and validates in one batch), at most
 
 
@@ -144,8 +145,10 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
         with timings.stage("link"):
             corpus = link([x for x in extractions if x.article.id not in quarantined])
             resolved = map_resolved(corpus, minter)
-            published_resolved = _published_resolved(resolved, minter)
-            context = _Context(corpus, mention_events(corpus), minter, prepare(resolved.triples),
+            inferred = entailed(resolved.triples)
+            published_resolved = _published_resolved(resolved, inferred, minter)
+            context = _Context(corpus, mention_events(corpus), minter,
+                               prepare(resolved.triples | inferred, materialised=True),
                                published_resolved.triples, cache / "validate")
         failed = set()
         with timings.stage("map, validate, store"):
@@ -160,9 +163,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
             if not failed:
                 writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
                 writer.add(resolved.name, published_resolved.ntriples())
-                store = writer.close()
-        if not failed:
-            return store, validations
+                return writer.close(), validations
         quarantined |= failed
         writer.clear()
 
@@ -207,9 +208,6 @@ def _collect(chunks: Iterator[_Chunk], timings: Timings) -> Iterator[tuple[str, 
         yield from chunk.results
 
 
-VALIDATION = "SHACL validation (summed over processes)"
-
-
 @dataclass(frozen=True)
 class _Chunk:
     results: list[tuple[str, Validation, bytes]]  # article id, its validation, its published N-Triples
@@ -226,28 +224,30 @@ def _map_and_validate(article_ids: list[str]) -> _Chunk:
     context = _context
     graphs = {a: map_article_graph(context.corpus.extractions[a], context.event_of, context.minter)
               for a in article_ids}
+    inferred = {a: entailed(g.triples) for a, g in graphs.items()}
     started = time.perf_counter()
-    validations = validate_articles({a: g.triples for a, g in graphs.items()}, context.resolved,
-                                    cache_dir=context.validation_cache, batch_size=len(article_ids))
+    validations = validate_articles({a: g.triples | inferred[a] for a, g in graphs.items()}, context.resolved,
+                                    materialised=True, cache_dir=context.validation_cache,
+                                    batch_size=len(article_ids))
     validation_seconds = time.perf_counter() - started
     results = []
     for article_id, graph in graphs.items():
         published = b""
         if validations[article_id].conforms:
             # what the resolved graph already states (an event's mentions) is not repeated here
-            inferred = entailed(graph.triples) - context.published_resolved
-            published = NamedGraph(graph.name, graph.triples | inferred).ntriples()
+            own = inferred[article_id] - context.published_resolved
+            published = NamedGraph(graph.name, graph.triples | own).ntriples()
         results.append((article_id, validations[article_id], published))
     return _Chunk(results, validation_seconds)
 
 
-def _published_resolved(resolved: NamedGraph, minter: Minter) -> NamedGraph:
+def _published_resolved(resolved: NamedGraph, inferred: set, minter: Minter) -> NamedGraph:
     """The resolved graph with the superclass, superproperty and inverse triples SPARQL users rely
     on, but for those about mentions: an event's `ng:hasMention` entails `ng:refersTo` from each
     mention, which the mention's article graph states already, and a triple stated in two
     graphs is a duplicate row in every query over their union."""
-    inferred = {t for t in entailed(resolved.triples) if not t[0].startswith(minter.mention_prefix)}
-    return NamedGraph(resolved.name, resolved.triples | inferred)
+    kept = {t for t in inferred if not t[0].startswith(minter.mention_prefix)}
+    return NamedGraph(resolved.name, resolved.triples | kept)
 
 
 def _write_build_report(release: publication.Publication, rejections, validations: dict[str, Validation],

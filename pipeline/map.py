@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from .model import Article, ArticleExtraction, Corpus, EntityRecord, Event, EventMention, Precision, Span
-from .vocab import GEO, GEONAMES, NG, NGT, PREFIXES, WD, WGS84, Minter, slug
+from .vocab import GEO, GEONAMES, NG, NGT, WD, WGS84, Minter, slug
 
 _CERTAINTY = {"certain": NG.Certain, "probable": NG.Probable, "possible": NG.Possible}
 _POLARITY = {"positive": NG.Positive, "negative": NG.Negative}
@@ -42,27 +42,10 @@ class NamedGraph:
     name: URIRef
     triples: frozenset[Triple]
 
-    def __len__(self) -> int:
-        return len(self.triples)
-
-    def graph(self) -> Graph:
-        """The triples as an rdflib Graph with our prefixes, for the stages that query them."""
-        graph = new_graph()
-        for triple in self.triples:
-            graph.add(triple)
-        return graph
-
     def ntriples(self) -> bytes:
         """The graph as an N-Triples document, written without building an rdflib Graph
         (by rdflib's own N-Triples line writer)."""
         return "".join(map(_nt_row, self.triples)).encode("utf-8")
-
-
-def new_graph() -> Graph:
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, replace=True)
-    return graph
 
 
 def map_resolved(corpus: Corpus, minter: Minter) -> NamedGraph:

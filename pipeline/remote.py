@@ -25,7 +25,6 @@ from pathlib import Path
 import requests
 import requests.auth
 
-
 PROTOCOLS = ("gsp", "update")
 TIMEOUT = 300
 
