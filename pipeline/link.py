@@ -30,18 +30,20 @@ ONGOING = {"Advance", "ArmedClash"}  # reported day after day: they do not date 
 
 @dataclass(eq=False)  # clusters are compared and hashed by identity
 class _Cluster:
-    """Mentions grouped as one event; its places and agents are kept up to date as mentions join,
-    since every merge decision reads them."""
+    """Mentions grouped as one event; its places, agents and articles are kept up to date as
+    mentions join, since every merge decision reads them."""
 
     event_type: str
     mentions: list[tuple[str, int, EventMention]] = field(default_factory=list)
     places: set[str] = field(default_factory=set)
     agents: set[str] = field(default_factory=set)
+    articles: set[str] = field(default_factory=set)  # the articles it has a mention from
 
     def add(self, items) -> None:
         for item in items:
             mention = item[2]
             self.mentions.append(item)
+            self.articles.add(item[0])
             if mention.place:
                 self.places.add(mention.place.key)
             self.agents.update(p.entity.key for p in mention.participants if p.role == "agent")
@@ -118,7 +120,6 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
     order: dict[_Cluster, int] = {}  # position in `clusters`
     by_place: dict[tuple[str, str], dict[_Cluster, None]] = {}
     by_agent: dict[tuple[str, str], dict[_Cluster, None]] = {}  # clusters without a place
-    seen_in: dict[_Cluster, set[str]] = {}  # the articles a cluster already has a mention from
 
     def index(cluster: _Cluster) -> None:
         keys, found = (cluster.places, by_place) if cluster.places else (cluster.agents, by_agent)
@@ -140,16 +141,14 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
             keys, found = (group.places, by_place) if group.places else (group.agents, by_agent)
             candidates = {c for key in keys for c in found.get((group.event_type, key), ())}
             home = next((c for c in sorted(candidates, key=order.__getitem__)
-                         if article_id not in seen_in[c] and _compatible(c, group, records, dates, same_article=False)),
+                         if article_id not in c.articles and _compatible(c, group, records, dates, same_article=False)),
                         None)
             if home is None:
                 order[group] = len(clusters)
                 clusters.append(group)
-                seen_in[group] = {article_id}
                 home = group
             else:
                 home.add(group.mentions)
-                seen_in[home].add(article_id)
             index(home)
     return clusters
 
@@ -231,7 +230,7 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
     reporting: dict[str, list[_Cluster]] = {}  # article id -> the point events at a place it reports
     for cluster in clusters:
         if cluster.event_type not in ONGOING and cluster.places:
-            for article_id in dict.fromkeys(a for a, _, _ in cluster.mentions):
+            for article_id in cluster.articles:
                 reporting.setdefault(article_id, []).append(cluster)
     out = []
     for x in extractions:
