@@ -86,6 +86,7 @@ class _Context:
     countries: tuple[str, ...]  # the countries the article names, most named first
     today: date | None = None  # the day the article speaks from (see extract_time.reference_date)
     inferred: bool = False  # the article's date was inferred, not read
+    ents: tuple = ()  # doc.ents, read once: spaCy rebuilds the tuple on every access
 
 
 def read_doc(article: Article, doc) -> ArticleExtraction:
@@ -97,7 +98,8 @@ def read_doc(article: Article, doc) -> ArticleExtraction:
     ctx = _Context(article, doc, lex, hits, hit_at, quotation_sources(doc, lex.cues), paragraph_sources(doc, lex.cues),
                    continued_sources(doc, lex.cues), {}, countries)
     ctx.inferred = article.date_origin == DateOrigin.INFERRED
-    ctx.today = reference_date([e.text for e in doc.ents if e.label_ in ("DATE", "TIME")], article.date, ctx.inferred)
+    ctx.ents = doc.ents
+    ctx.today = reference_date([e.text for e in ctx.ents if e.label_ in ("DATE", "TIME")], article.date, ctx.inferred)
     entities = tuple(EntityMention(h.actor or h.place, _span(doc, h.start, h.end), h.confidence) for h in hits)
     events: list[EventMention] = []
     seen: set[tuple[int, int]] = set()
@@ -853,7 +855,7 @@ def _time(token, ctx: _Context, reading) -> TimeValue | None:
         if node.lower_ in _BOUNDARY_PREPS and node.dep_ in ("prep", "mark") or any(
                 c.dep_ == "mark" and c.lower_ in _BOUNDARY_PREPS for c in node.children):
             break
-    for ent in token.sent.ents:
+    for ent in _ents_in(token.sent, ctx):
         if ent.label_ not in ("DATE", "TIME"):
             continue
         root = ent.root
@@ -880,6 +882,17 @@ def _time(token, ctx: _Context, reading) -> TimeValue | None:
     if ctx.today:
         return TimeValue(ctx.today.isoformat(), Precision.DAY, False, from_article_date=True)
     return None
+
+
+def _ents_in(span, ctx: _Context) -> list:
+    """`span.ents` from the entities read once (Span.ents walks all of the doc's each time)."""
+    inside = []
+    for ent in ctx.ents:
+        if ent.start >= span.start:
+            if ent.end > span.end:
+                break
+            inside.append(ent)
+    return inside
 
 
 def _days_after(node) -> int:

@@ -227,12 +227,13 @@ def continued_sources(doc, cues: dict) -> dict[int, tuple]:
     """A sentence right after "X writes/says that ...", in the same paragraph and with no source of
     its own, goes on reporting X (news writing does not repeat the attribution each sentence)."""
     out: dict[int, tuple] = {}
+    text = doc.text  # Doc.text joins every token anew on each access
     sentences = list(doc.sents)
     for before, sent in zip(sentences, sentences[1:]):
         root = before.root
         if root.lemma_.lower() not in cues["reporting_verbs"] or not any(c.dep_ == "ccomp" for c in root.children):
             continue
-        between = doc.text[before.start_char:sent.start_char]
+        between = text[before.start_char:sent.start_char]
         if "\n" in between[len(between.rstrip()):] or sent.root.lemma_.lower() in cues["reporting_verbs"]:
             continue
         speakers = _report_subjects(root)
@@ -246,6 +247,7 @@ def paragraph_sources(doc, cues: dict) -> dict[int, tuple]:
     """"This is reported by Reuters." / "Reuters writes about this": the paragraph before (and the
     sentences of the same paragraph before it) come from that source."""
     out: dict[int, tuple] = {}
+    text = doc.text
     sentences = list(doc.sents)
     for index, sent in enumerate(sentences):
         root = sent.root
@@ -258,15 +260,15 @@ def paragraph_sources(doc, cues: dict) -> dict[int, tuple]:
         speakers = _report_subjects(root)
         if not refers_back or not speakers:
             continue
-        for i in _before_in_paragraph(doc, sent):
+        for i in _before_in_paragraph(doc, text, sent):
             out.setdefault(i, speakers)
     return out
 
 
-def _before_in_paragraph(doc, sent) -> range:
+def _before_in_paragraph(doc, text: str, sent) -> range:
     """The sentences of this paragraph before `sent`, or the whole previous paragraph when `sent`
-    opens its paragraph (a one-line "This is reported by X." follows what it attributes)."""
-    text = doc.text
+    opens its paragraph (a one-line "This is reported by X." follows what it attributes).
+    `text` is `doc.text`."""
     para_start = text.rfind("\n", 0, sent.start_char) + 1
     if text[para_start:sent.start_char].strip():
         return _tokens(doc, para_start, sent.start_char)

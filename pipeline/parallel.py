@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-from .extract import extract, load_nlp
+from .extract import load_nlp, read_doc
 from .model import Article, ArticleExtraction, Rejection
 
 PACKAGE = Path(__file__).resolve().parent
@@ -49,31 +49,53 @@ def extractor_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def extract_safely(article: Article, extractor: Callable = extract) -> ArticleExtraction | Rejection:
-    """One article's extraction; a failure becomes a Rejection so the rest goes on."""
+BATCH = 16  # articles per task: one nlp.pipe call each (a third cheaper than parsing one by one on Dask)
+
+Reader = Callable[[Article, object], ArticleExtraction]  # (article, its spaCy Doc) -> what is read out of it
+
+
+def extract_batch(articles: Sequence[Article], reader: Reader = read_doc) -> list[ArticleExtraction | Rejection]:
+    """Several articles through one `nlp.pipe`; an article whose parse or reading fails fails alone."""
+    nlp = load_nlp()
     try:
-        return extractor(article, load_nlp())
+        docs = list(nlp.pipe(a.prose for a in articles))
+    except Exception:  # one text broke the batch's parse: parse each alone to find it
+        return [_read_safely(a, reader, nlp=nlp) for a in articles]
+    return [_read_safely(a, reader, doc=d) for a, d in zip(articles, docs)]
+
+
+def _read_safely(article: Article, reader: Reader, *, doc=None, nlp=None) -> ArticleExtraction | Rejection:
+    try:
+        return reader(article, doc if doc is not None else nlp(article.prose))
     except Exception as error:  # one bad article must not stop a corpus
         return Rejection(article.path, f"extraction failed: {type(error).__name__}: {error}")
 
 
 def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, workers: int = 0,
                    scheduler: str | None = None, progress: Callable | None = None,
-                   extractor: Callable = extract) -> Extracted:
+                   reader: Reader = read_doc) -> Extracted:
     """Extract every article, reusing cached extractions of unchanged articles.
 
     With `scheduler` (a Dask scheduler address) the work goes to that cluster; with
     `workers` > 0 to a local cluster of that many worker processes; else it runs
-    here. Results come back in the order of `articles`, wherever they ran.
+    here. Either way articles go BATCH at a time. Results come back in the order of
+    `articles`, wherever they ran.
     """
     fingerprint = extractor_fingerprint()
     cached = {a.id: c for a in articles if (c := _read_cache(cache, a, fingerprint)) is not None}
     todo = [a for a in articles if a.id not in cached]
+    batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
+    bar = progress(total=len(todo), desc="extract", unit="article") if progress and todo else None
     if scheduler or workers:
-        results = _on_dask(todo, scheduler, workers, progress, extractor)
+        results = _on_dask(batches, scheduler, workers, bar, reader)
     else:
-        steps = progress(todo, desc="extract", unit="article") if progress and todo else todo
-        results = [extract_safely(a, extractor) for a in steps]
+        results = []
+        for batch in batches:
+            results += extract_batch(batch, reader)
+            if bar is not None:
+                bar.update(len(batch))
+    if bar is not None:
+        bar.close()
     fresh = dict(zip((a.id for a in todo), results))
     for result in results:
         if isinstance(result, ArticleExtraction):
@@ -88,11 +110,11 @@ def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, wo
     )
 
 
-def _on_dask(articles: list[Article], scheduler: str | None, workers: int, progress: Callable | None,
-             extractor: Callable) -> list[ArticleExtraction | Rejection]:
+def _on_dask(batches: list[list[Article]], scheduler: str | None, workers: int, bar,
+             reader: Reader) -> list[ArticleExtraction | Rejection]:
     from distributed import Client, LocalCluster, as_completed
 
-    if not articles:
+    if not batches:
         return []
     if scheduler:
         client = Client(scheduler)
@@ -102,11 +124,12 @@ def _on_dask(articles: list[Article], scheduler: str | None, workers: int, progr
                                dashboard_address=None, silence_logs=40)
         client = Client(cluster)
     try:
-        futures = client.map(extract_safely, articles, extractor=extractor, pure=False)
-        done = as_completed(futures)
-        for _ in progress(done, total=len(futures), desc="extract", unit="article") if progress else done:
-            pass
-        return client.gather(futures)
+        futures = client.map(extract_batch, batches, reader=reader, pure=False)
+        sizes = {future.key: len(batch) for future, batch in zip(futures, batches)}
+        for future in as_completed(futures):
+            if bar is not None:
+                bar.update(sizes[future.key])
+        return [result for batch in client.gather(futures) for result in batch]
     finally:
         client.close()
         if cluster is not None:

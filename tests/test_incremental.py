@@ -55,21 +55,35 @@ def test_local_dask_cluster_gives_the_serial_publication(tmp_path, built_seeds):
     assert canonical_quads(out) == canonical_quads(built_seeds)
 
 
-def fails_on_one_article(article, nlp):
-    """An extractor that breaks on one article, to show a bad article fails alone."""
-    from pipeline.extract import extract
+def fails_on_one_article(article, doc):
+    """A reader that breaks on one article of a batch, to show a bad article fails alone."""
+    from pipeline.extract import read_doc
 
     if article.id.startswith("002"):
         raise ValueError("cannot read this one")
-    return extract(article, nlp)
+    return read_doc(article, doc)
 
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_failing_article_fails_alone(workers):
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # so Dask workers can run it
     articles = ingest([SEEDS]).articles
-    result = extract_corpus(articles, workers=workers, extractor=fails_on_one_article)
+    result = extract_corpus(articles, workers=workers, reader=fails_on_one_article)
     assert [x.article.id[:3] for x in result.extractions] == ["000", "001", "003", "004"]
     [failure] = result.failures
     assert failure.path.endswith("002_c11a39ef1e7a73a7.txt")
     assert failure.problem == "extraction failed: ValueError: cannot read this one"
+
+
+def test_an_article_too_long_to_parse_fails_alone(monkeypatch):
+    """spaCy refuses a text over nlp.max_length for the whole nlp.pipe batch; only that article fails."""
+    from pipeline.extract import load_nlp
+
+    articles = ingest([SEEDS]).articles
+    longest = max(articles, key=lambda a: len(a.prose))
+    monkeypatch.setattr(load_nlp(), "max_length", len(longest.prose) - 1)
+    result = extract_corpus(articles)
+    assert len(result.extractions) == len(articles) - 1
+    [failure] = result.failures
+    assert failure.path == longest.path
+    assert failure.problem.startswith("extraction failed: ValueError: [E088]")
