@@ -68,7 +68,7 @@ class CoreCheck:
     compares: bool  # whether rows have ?other, the value it is compared with (sh:lessThan...)
 
 
-def _rdflib_term(term):
+def rdflib_term(term):
     if isinstance(term, pyoxigraph.NamedNode):
         return URIRef(term.value)
     if isinstance(term, pyoxigraph.BlankNode):
@@ -363,7 +363,7 @@ class _Terms(dict):
     """rdflib terms by Oxigraph term, each converted once."""
 
     def __missing__(self, term):
-        self[term] = converted = _rdflib_term(term)
+        self[term] = converted = rdflib_term(term)
         return converted
 
 
