@@ -185,6 +185,8 @@ def _checks_of(shapes: Graph, shape: URIRef) -> Iterator[CoreCheck]:
     severity = shapes.value(shape, SH.severity) or SH.Violation
     for parameter, (component, compile_query) in _COMPONENTS.items():
         for argument in sorted(shapes.objects(shape, parameter)):
+            if parameter == SH["in"]:
+                argument = tuple(Collection(shapes, argument))
             query, violates, with_value = compile_query(argument, target, values, path)
             yield CoreCheck(shape, component, path, severity, messages, query, violates, with_value,
                             compares=parameter in (SH.lessThan, SH.lessThanOrEquals))
@@ -236,8 +238,7 @@ def _class(klass: URIRef, target: str, values: str, path):
     return _rows(target, values, also=f"MINUS {{ {instances} }}"), None, True
 
 
-def _in(members, target: str, values: str, path):
-    terms = list(Collection(shapes_graph(), members))
+def _in(terms: tuple, target: str, values: str, path):
     if not all(isinstance(t, URIRef) for t in terms):
         raise ValueError("sh:in with literal or blank members is not supported (rdflib's equality is not sameTerm)")
     return _rows(target, values, "!(" + " || ".join(f"sameTerm(?value, <{t}>)" for t in terms) + ")"), None, True
