@@ -176,6 +176,8 @@ def _checks_of(shapes: Graph, shape: URIRef) -> Iterator[CoreCheck]:
                if str(p).startswith(str(SH)) and p not in _DESCRIPTIVE and p not in _COMPONENTS}
     if unknown:
         raise ValueError(f"{shape}: core constraints as SPARQL do not support {sorted(map(str, unknown))}")
+    if not any((shape, p, None) in shapes for p in _COMPONENTS):
+        return  # e.g. a node shape of SPARQL-based constraints only
     path = shapes.value(shape, SH.path)
     target = target_pattern(shapes, shape)
     values = f"?this {_sparql_path(shapes, path)} ?value" if path is not None else None
@@ -319,19 +321,16 @@ _COMPONENTS = {
 
 
 def _shapes(shapes: Graph) -> list[URIRef]:
-    """The shapes with core constraints (a SPARQL-only node shape has none), without deactivated ones."""
+    """The shapes, without deactivated ones."""
     found = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape)) \
         | set(shapes.subjects(SH.targetClass, None))
-    return sorted(s for s in found if shapes.value(s, SH.deactivated) != Literal(True)
-                  and any((s, p, None) in shapes for p in _COMPONENTS))
+    return sorted(s for s in found if shapes.value(s, SH.deactivated) != Literal(True))
 
 
 @functools.cache
 def core_checks() -> tuple[CoreCheck, ...]:
     """Every core constraint of the shapes as a check (compiled once per process)."""
     shapes = shapes_graph()
-    if (None, SH.property, None) in shapes or (None, SH.node, None) in shapes:
-        raise ValueError("core constraints as SPARQL do not support sh:property or sh:node")
     return tuple(check for shape in _shapes(shapes) for check in _checks_of(shapes, shape))
 
 

@@ -159,7 +159,7 @@ def test_core_constraints_of_other_forms_are_refused():
     assert len(list(validate_core._checks_of(_shapes((shape, SH.minCount, Literal(1))), shape))) == 1
     listed = BNode()
     for constraint in [(shape, SH["or"], listed), (shape, SH.maxLength, Literal(3)), (shape, SH.flags, Literal("i")),
-                       (shape, SH.targetNode, shape), (shape, SH.datatype, RDFS.Literal)]:
+                       (shape, SH.property, listed), (shape, SH.targetNode, shape), (shape, SH.datatype, RDFS.Literal)]:
         with pytest.raises(ValueError):
             list(validate_core._checks_of(_shapes(constraint), shape))
 
