@@ -13,7 +13,7 @@ union of their validation graphs:
   each focus node means (SHACL 1.0, 5.3.1), so also for groups such as a UNION branch or
   a FILTER NOT EXISTS that would otherwise see $this unbound.
 
-The union goes into Oxigraph as N-Triples lines, each term written once per batch, and
+The union goes into Oxigraph as N-Triples lines (a triple shared by articles written once), and
 the checks below work on those lines: no rdflib graph of the union is made.
 
 A result is the article's when its focus node is typed in the article's validation graph
