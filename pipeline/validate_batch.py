@@ -375,7 +375,7 @@ def _store(lines: Iterable[Line]) -> pyoxigraph.Store:
     """The lines in an Oxigraph store, blank nodes keeping their labels (results name them)."""
     document = "".join(f"{s} {p} {o} .\n" for s, p, o in lines).encode("utf-8")
     store = pyoxigraph.Store()
-    store.bulk_extend(pyoxigraph.parse(document, pyoxigraph.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
+    store.extend(pyoxigraph.parse(document, pyoxigraph.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
     return store
 
 
