@@ -81,7 +81,7 @@ bench: setup
 	$(BIN)/python bench/extract_speed.py --results $(BENCH_RESULTS)
 	$(BIN)/python bench/build_speed.py --articles $(BENCH_ARTICLES) --processes $(BENCH_PROCESSES) \
 	  --results $(BENCH_RESULTS)
-	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_validate.py --results $(BENCH_RESULTS)
 	$(BIN)/python bench/gallery_scale.py --copies $(BENCH_COPIES)
 	$(BIN)/python bench/sparql_compare.py --publication $(BENCH_PUB) --triples $(BENCH_TRIPLES) \
 	  --repeat $(BENCH_REPEAT) --budget $(BENCH_BUDGET) --work $(BENCH_WORK)/sparql --results $(BENCH_RESULTS)

@@ -3,15 +3,17 @@
 First, on a generated corpus (bench/generate_corpus.py, built once into a folder under
 /tmp and reused), milliseconds per article graph for the per-article path
 (validate_graph of each article's validation graph, one pyshacl run each) and for the
-batch path (validate_articles) on the same graphs, in the same run; then the batch path
-on the whole corpus, and again with a warm cache (an unchanged rebuild).
+batch path (validate_articles: core constraints as Oxigraph queries) on the same graphs,
+in the same run; then the batch path on the whole corpus, and again with a warm cache
+(an unchanged rebuild). These are written as records (bench/results.py), the per-article
+path as the batch path's peer.
 
 Then article graphs of growing size made from the valid sample of the shape tests by
 repeating its text and shifting its mentions (each copy gets its own events), so every
 graph conforms and every shape does its full work: milliseconds per graph for
 `materialise` and `validate_graph` (median of several runs).
 
-    .venv/bin/python bench/bench_validate.py [--articles 100] [--old 10] [--no-sizes]
+    .venv/bin/python bench/bench_validate.py [--articles 100] [--old 10] [--no-sizes] [--results DIR]
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from rdflib.namespace import XSD
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from results import Record, results_option, save  # noqa: E402
 
 from pipeline.reason import materialise  # noqa: E402
 from pipeline.validate import article_validation_graph, read_publication, validate_graph  # noqa: E402
@@ -102,7 +106,7 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
-def corpus(articles: int, old: int) -> None:
+def corpus(articles: int, old: int) -> list[Record]:
     """The per-article and the batch path on the same published (materialised) graphs."""
     publication = read_publication(built_corpus(articles))
     graphs, resolved = publication.articles, publication.resolved
@@ -121,6 +125,14 @@ def corpus(articles: int, old: int) -> None:
     print(f"  batch path, the same {len(some)} graphs:     {batch_some / len(some) * 1000:8.1f} ms/article")
     print(f"  batch path, all {len(graphs)} graphs:        {batch_all / len(graphs) * 1000:8.1f} ms/article")
     print(f"  batch path, all, unchanged (cache):  {cached / len(graphs) * 1000:8.1f} ms/article")
+    per_article_ms = per_article / len(some) * 1000
+    peer = f"per-article path (pyshacl), first {len(some)} graphs"
+    return [Record(f"SHACL gate, batch path, {len(some)} graphs", batch_some / len(some) * 1000, "ms/article",
+                   peer, per_article_ms),
+            Record(f"SHACL gate, batch path, all {len(graphs)} graphs", batch_all / len(graphs) * 1000,
+                   "ms/article", peer, per_article_ms),
+            Record(f"SHACL gate, batch path, all {len(graphs)} graphs unchanged (cache)",
+                   cached / len(graphs) * 1000, "ms/article")]
 
 
 def sizes() -> None:
@@ -142,8 +154,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100, help="articles in the generated corpus")
     parser.add_argument("--old", type=int, default=10, help="graphs validated by both paths")
     parser.add_argument("--no-sizes", action="store_true", help="skip the table by graph size")
+    results_option(parser)
     options = parser.parse_args()
-    corpus(options.articles, options.old)
+    save(corpus(options.articles, options.old), options.results)
     if not options.no_sizes:
         sizes()
 

@@ -6,13 +6,15 @@ pyshacl loads the shapes again, runs every SPARQL-based constraint once per focu
 resolved nodes they share. Here a batch of articles is validated in one run over the
 union of their validation graphs:
 
-- core constraints by pyshacl over an in-memory rdflib graph of the union (three times
-  faster than over the Oxigraph-backed graph; measured in bench/bench_validate.py), with
-  the shapes' SPARQL-based constraints left out;
+- each core constraint by one Oxigraph query over the union, with pyshacl's results
+  (pipeline/validate_core.py);
 - each SPARQL-based constraint by ONE Oxigraph query with $this free and the shape's
   target pattern put into every group of the query, which is what pre-binding $this to
   each focus node means (SHACL 1.0, 5.3.1), so also for groups such as a UNION branch or
   a FILTER NOT EXISTS that would otherwise see $this unbound.
+
+The union goes into Oxigraph as N-Triples lines (a triple shared by articles written once), and
+the checks below work on those lines: no rdflib graph of the union is made.
 
 A result is the article's when its focus node is typed in the article's validation graph
 (the article plus the resolved triples it reaches). That gives the same results as
@@ -39,7 +41,7 @@ import hashlib
 import json
 import re
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,14 +50,16 @@ import pyoxigraph
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import RDF, SH
+from rdflib.plugins.serializers.nt import _quoteLiteral
 
 from pipeline.reason import entailed
 from pipeline.validate import SHAPES_DIR, Validation, ValidationResult, _results, shapes_graph, validate_graph
+from pipeline.validate_core import Finding, core_findings, rdflib_term, target_pattern
 
 Triple = tuple
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-BATCH_SIZE = 50  # articles per validation run: about 0.2 M triples in rdflib and Oxigraph at once
+Line = tuple[str, str, str]  # a triple's terms in N-Triples
+BATCH_SIZE = 50  # articles per validation run: about 0.2 M triples in Oxigraph at once
 
 
 @dataclass(frozen=True)
@@ -78,17 +82,6 @@ def _prefixes(shapes: Graph, constraint: URIRef) -> str:
             namespace = shapes.value(declaration, SH.namespace)
             lines.append(f"PREFIX {prefix}: <{namespace}>")
     return "\n".join(sorted(lines))
-
-
-def _target_pattern(shapes: Graph, shape: URIRef) -> str:
-    """The group pattern binding $this to the SHACL instances of the shape's target classes."""
-    if any((shape, p, None) in shapes for p in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)):
-        raise ValueError(f"{shape}: batch SPARQL supports sh:targetClass targets only")
-    classes = sorted(shapes.objects(shape, SH.targetClass))
-    if not classes:
-        raise ValueError(f"{shape}: a shape with sh:sparql needs a sh:targetClass to be batched")
-    branches = [f"{{ $this <{RDF.type}>/<{RDFS.subClassOf}>* <{c}> }}" for c in classes]
-    return "{ " + " UNION ".join(branches) + " }"
 
 
 _TOKENS = re.compile(r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|'
@@ -130,21 +123,11 @@ def sparql_constraints() -> tuple[SparqlConstraint, ...]:
         if shapes.value(constraint, SH.deactivated) == Literal(True):
             continue
         select = str(shapes.value(constraint, SH.select))
-        query = _prefixes(shapes, constraint) + "\n" + batch_query(select, _target_pattern(shapes, shape))
+        query = _prefixes(shapes, constraint) + "\n" + batch_query(select, target_pattern(shapes, shape))
         constraints.append(SparqlConstraint(
             node=constraint, shape=shape, severity=shapes.value(shape, SH.severity) or SH.Violation,
             messages=_messages(shapes, constraint) + _messages(shapes, shape), query=query))
     return tuple(constraints)
-
-
-@functools.cache
-def core_shapes() -> Graph:
-    """The shapes without their SPARQL-based constraints, which the batch runs itself."""
-    graph = Graph()
-    for triple in shapes_graph():
-        if triple[1] != SH.sparql:
-            graph.add(triple)
-    return graph
 
 
 def _path_predicates(shapes: Graph, path) -> Iterator[tuple[URIRef, bool]]:
@@ -171,12 +154,13 @@ class ReadAround:
     paths, and every predicate a SPARQL constraint of theirs names, since ours restrict
     any variable predicate to named ones); `typed`: predicates whose values' rdf:type is
     checked (sh:class, or a SPARQL `?value a ...`); `inverse`: predicates read towards
-    the focus node (sh:inversePath, or `... pred $this` in a SPARQL constraint).
+    the focus node (sh:inversePath, or `... pred $this` in a SPARQL constraint). All in
+    N-Triples, as the batch's lines name them.
     """
 
-    read: dict[URIRef, frozenset[URIRef]]
-    typed: frozenset[URIRef]
-    inverse: frozenset[URIRef]
+    read: dict[str, frozenset[str]]
+    typed: frozenset[str]
+    inverse: frozenset[str]
 
 
 def _namespaces(shapes: Graph) -> dict[str, str]:
@@ -226,21 +210,29 @@ def read_around() -> ReadAround:
     for shape, predicates in by_shape.items():
         for target in shapes.objects(shape, SH.targetClass):
             read[target] |= predicates
-    return ReadAround({c: frozenset(p) for c, p in read.items()}, frozenset(typed), frozenset(inverse))
+    return ReadAround({c.n3(): frozenset(p.n3() for p in ps) for c, ps in read.items()},
+                      frozenset(p.n3() for p in typed), frozenset(p.n3() for p in inverse))
 
 
-class _TripleIndex:
-    """Objects by (subject, predicate) and counts by (predicate, object), for the checks."""
+class _LineIndex:
+    """What `batch_is_exact` reads of a set of lines.
 
-    def __init__(self, triples: Iterable[Triple]):
-        self.out: dict = defaultdict(set)
-        self.into: dict = defaultdict(int)
-        for s, p, o in triples:
-            self.out[(s, p)].add(o)
-            self.into[(p, o)] += 1
+    The classes of each node, the values of the type-checked predicates, and counts: of
+    the objects of each (subject, predicate) and of the subjects of each (inverse
+    predicate, object). An article's lines are part of the union's, so the union shows a
+    node as the article does exactly when these counts are equal.
+    """
 
-    def objects(self, node, predicate) -> set:
-        return self.out.get((node, predicate), set())
+    def __init__(self, lines: Iterable[Line], around: ReadAround):
+        self.classes: dict[str, set[str]] = defaultdict(set)
+        self.typed: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.out = Counter((s, p) for s, p, _ in lines)
+        self.into = Counter((p, o) for _, p, o in lines if p in around.inverse)
+        for s, p, o in lines:
+            if p == _TYPE:
+                self.classes[s].add(o)
+            elif p in around.typed:
+                self.typed[(s, p)].append(o)
 
 
 def validation_triples(article: Iterable[Triple], resolved: Mapping) -> frozenset:
@@ -270,49 +262,25 @@ def _by_subject(graph: Iterable[Triple]) -> dict:
     return subjects
 
 
-def _focus_nodes(triples: frozenset) -> set:
-    return {s for s, p, _ in triples if p == RDF.type}
+_TYPE = RDF.type.n3()
 
 
-def batch_is_exact(own: frozenset, union: _TripleIndex, around: ReadAround) -> bool:
-    """Whether the union shows every focus node of `own` as `own` does (see the module doc)."""
-    mine = _TripleIndex(own)
-    for focus in _focus_nodes(own):
-        classes = mine.objects(focus, RDF.type)
-        if classes != union.objects(focus, RDF.type):
+def batch_is_exact(mine: _LineIndex, union: _LineIndex, around: ReadAround) -> bool:
+    """Whether the union shows every focus node of an article as the article's lines do (see
+    the module doc). Lines are compared before the store canonicalises their literals:
+    equal lines are equal in the store too."""
+    for focus, classes in mine.classes.items():
+        if len(classes) != union.out[(focus, _TYPE)]:
             return False
         for predicate in set().union(*(around.read.get(c, ()) for c in classes)):
-            values = mine.objects(focus, predicate)
-            if values != union.objects(focus, predicate):
+            if mine.out[(focus, predicate)] != union.out[(focus, predicate)]:
                 return False
             if predicate in around.typed and any(
-                    mine.objects(v, RDF.type) != union.objects(v, RDF.type) for v in values):
+                    mine.out[(v, _TYPE)] != union.out[(v, _TYPE)] for v in mine.typed[(focus, predicate)]):
                 return False
-        if any(mine.into.get((p, focus), 0) != union.into.get((p, focus), 0) for p in around.inverse):
+        if any(mine.into[(p, focus)] != union.into[(p, focus)] for p in around.inverse):
             return False
     return True
-
-
-def _oxigraph_term(term):
-    if isinstance(term, URIRef):
-        return pyoxigraph.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return pyoxigraph.BlankNode(str(term))
-    if term.language:
-        return pyoxigraph.Literal(str(term), language=term.language)
-    return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype or XSD_STRING)))
-
-
-def _rdflib_term(term):
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == XSD_STRING:
-        return Literal(term.value)  # as rdflib reads a simple literal
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def _format(message: str, bindings: Mapping[str, object]) -> str:
@@ -322,63 +290,48 @@ def _format(message: str, bindings: Mapping[str, object]) -> str:
     return message
 
 
-def _sparql_results(store: pyoxigraph.Store, report: Graph) -> None:
-    """Run each SPARQL-based constraint once over the store; add its results to `report`.
+def _sparql_findings(store: pyoxigraph.Store) -> list[Finding]:
+    """Run each SPARQL-based constraint once over the store: its results, as pyshacl writes them.
 
     Per focus node and constraint, rows are deduplicated on their bindings as pyshacl
     does; sh:value is ?value, else the focus node.
     """
+    findings = []
     for constraint in sparql_constraints():
         solutions = store.query(constraint.query)
         names = [v.value for v in solutions.variables]
         seen = set()
         for solution in solutions:
-            bound = {n: _rdflib_term(solution[n]) for n in names if solution[n] is not None}
-            key = tuple(sorted(bound.items()))
+            key = tuple(solution[n] for n in names)
             if key in seen:
                 continue
             seen.add(key)
+            bound = {n: rdflib_term(t) for n, t in zip(names, key) if t is not None}
             focus = bound.pop("this")
             path, value = bound.pop("path", None), bound.pop("value", None)
             value = focus if value is None else value
             bindings = {**bound, "this": focus, **({"path": path} if path is not None else {}), "value": value}
             node = BNode()
-            report.add((node, RDF.type, SH.ValidationResult))
-            report.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
-            report.add((node, SH.sourceShape, constraint.shape))
-            report.add((node, SH.resultSeverity, constraint.severity))
-            report.add((node, SH.focusNode, focus))
-            report.add((node, SH.value, value))
+            triples = [(node, RDF.type, SH.ValidationResult),
+                       (node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent),
+                       (node, SH.sourceShape, constraint.shape), (node, SH.resultSeverity, constraint.severity),
+                       (node, SH.focusNode, focus), (node, SH.value, value)]
             if path is not None:
-                report.add((node, SH.resultPath, path))
-            report.add((node, SH.sourceConstraint, constraint.node))
-            for message in constraint.messages:
-                report.add((node, SH.resultMessage, Literal(_format(str(message), bindings))))
+                triples.append((node, SH.resultPath, path))
+            triples.append((node, SH.sourceConstraint, constraint.node))
+            triples += [(node, SH.resultMessage, Literal(_format(str(m), bindings))) for m in constraint.messages]
+            findings.append(Finding(focus, tuple(triples)))
+    return findings
 
 
-def _result_triples(report: Graph, node) -> list:
-    """A result node's triples with the blank nodes they reach (e.g. an alternative path)."""
-    triples, pending, seen = [], [node], set()
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for triple in report.triples((current, None, None)):
-            triples.append(triple)
-            if isinstance(triple[2], BNode):
-                pending.append(triple[2])
-    return triples
-
-
-def _article_validation(results: list, report: Graph) -> Validation:
-    """One article's Validation from its result nodes in the batch report."""
+def _article_validation(findings: list[Finding]) -> Validation:
+    """One article's Validation from its findings in the batch."""
     graph = Graph()
     top = BNode()
     graph.add((top, RDF.type, SH.ValidationReport))
-    for node in results:
-        graph.add((top, SH.result, node))
-        for triple in _result_triples(report, node):
+    for finding in findings:
+        graph.add((top, SH.result, finding.triples[0][0]))
+        for triple in finding.triples:
             graph.add(triple)
     found = _results(graph)
     conforms = not any(r.severity == "Violation" for r in found)
@@ -386,62 +339,53 @@ def _article_validation(results: list, report: Graph) -> Validation:
     return Validation(conforms=conforms, results=found, report_graph=graph)
 
 
-def _canonical(triples: Iterable[Triple]) -> tuple[pyoxigraph.Store, Graph]:
-    """The triples in an Oxigraph store and, with literals as that store holds them, in a graph.
+def _term_line(term) -> str:
+    """A term as N-Triples writes it: rdflib's writer for literals (as NamedGraph.ntriples),
+    IRIs unchecked since the store's parser checks them."""
+    kind = type(term)
+    if kind is URIRef:
+        return f"<{term}>"
+    if kind is BNode:
+        return f"_:{term}"
+    return _quoteLiteral(term) if isinstance(term, Literal) else term.n3()
 
-    The store canonicalises literals (e.g. xsd:nonNegativeInteger to xsd:integer), and
-    the shapes check the canonical datatypes, as the per-article path and the published
-    store see them. Terms repeat a lot across a batch, so each is converted once.
+
+def as_lines(own: Mapping[str, frozenset]) -> dict[str, frozenset[Line]]:
+    """Each article's validation triples as N-Triples lines, each triple object written once.
+
+    Triples are looked up by identity: the articles share the resolved graph's triple
+    objects, and rdflib hashes a term in Python, which made most of the cost of
+    comparing triples.
     """
-    triples = list(triples)
-    to_oxigraph = _Memo(_oxigraph_term)
-    store = pyoxigraph.Store()
-    store.bulk_extend(pyoxigraph.Quad(*map(to_oxigraph, t)) for t in triples)
-    canonical = _canonical_literals({o for _, _, o in triples if isinstance(o, Literal)}, to_oxigraph)
-    graph = Graph()
-    for s, p, o in triples:
-        graph.add((s, p, canonical.get(o, o)))
-    return store, graph
-
-
-def _canonical_literals(literals: set, to_oxigraph) -> dict:
-    """Each literal as an Oxigraph store gives it back, by the literal."""
-    ordered = list(literals)
-    store = pyoxigraph.Store()
-    predicate = pyoxigraph.NamedNode("urn:x-newsgraph:value")
-    store.bulk_extend(pyoxigraph.Quad(pyoxigraph.NamedNode(f"urn:x-newsgraph:{i}"), predicate, to_oxigraph(literal))
-                      for i, literal in enumerate(ordered))
-    return {ordered[int(q.subject.value.rsplit(":", 1)[1])]: _rdflib_term(q.object) for q in store}
-
-
-class _Memo(dict):
-    """A function's results by argument, computed once each."""
-
-    def __init__(self, function):
-        super().__init__()
-        self.function = function
-
-    def __call__(self, term):
-        try:
-            return self[term]
-        except KeyError:
-            self[term] = value = self.function(term)
-            return value
-
-
-def _validate_union(own: Mapping[str, frozenset], store: pyoxigraph.Store, union: Graph) -> dict[str, Validation]:
-    """Validate the union once and give each article the results on its focus nodes."""
-    _, report, _ = pyshacl.validate(union, shacl_graph=core_shapes(), inference="none",
-                                    abort_on_first=False, allow_warnings=True)
-    _sparql_results(store, report)
-    by_focus = defaultdict(list)
-    for node, focus in report.subject_objects(SH.focusNode):
-        by_focus[focus].append(node)
-    validations = {}
+    written: dict[int, tuple[Triple, Line]] = {}  # the triple is kept so that its id stays its own
+    lines = {}
     for article_id, triples in own.items():
-        nodes = [n for focus in _focus_nodes(triples) for n in by_focus.get(focus, ())]
-        validations[article_id] = _article_validation(nodes, report)
-    return validations
+        mine = []
+        for triple in triples:
+            known = written.get(id(triple))
+            if known is None:
+                known = written[id(triple)] = (triple, (_term_line(triple[0]), _term_line(triple[1]),
+                                                        _term_line(triple[2])))
+            mine.append(known[1])
+        lines[article_id] = frozenset(mine)
+    return lines
+
+
+def _store(lines: Iterable[Line]) -> pyoxigraph.Store:
+    """The lines in an Oxigraph store, blank nodes keeping their labels (results name them)."""
+    document = "".join(f"{s} {p} {o} .\n" for s, p, o in lines).encode("utf-8")
+    store = pyoxigraph.Store()
+    store.extend(pyoxigraph.parse(document, pyoxigraph.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
+    return store
+
+
+def _validate_union(focus_nodes: Mapping[str, Iterable[str]], store: pyoxigraph.Store) -> dict[str, Validation]:
+    """Validate the union once and give each article the results on its focus nodes."""
+    by_focus = defaultdict(list)
+    for finding in core_findings(store) + _sparql_findings(store):
+        by_focus[_term_line(finding.focus)].append(finding)
+    return {article_id: _article_validation([f for focus in nodes for f in by_focus.get(focus, ())])
+            for article_id, nodes in focus_nodes.items()}
 
 
 def _materialised(triples: Iterable[Triple]) -> set:
@@ -484,10 +428,15 @@ def prepare(resolved: Iterable[Triple], *, materialised: bool = False) -> Prepar
 
 def _validate_one_batch(own: Mapping[str, frozenset], prepared: Prepared) -> dict[str, Validation]:
     """Validate the articles whose validation triples are `own`, in one run over their union."""
-    store, union = _canonical(set().union(*own.values()))
-    union_index = _TripleIndex(union)
-    exact = {a: t for a, t in own.items() if batch_is_exact(t, union_index, prepared.around)}
-    validations = _validate_union(exact, store, union) if exact else {}
+    lines = as_lines(own)
+    union = set().union(*lines.values())
+    union_index = _LineIndex(union, prepared.around)
+    exact = {}  # the focus nodes of each article the batch gives exactly
+    for article_id, mine in lines.items():
+        index = _LineIndex(mine, prepared.around)
+        if batch_is_exact(index, union_index, prepared.around):
+            exact[article_id] = index.classes.keys()
+    validations = _validate_union(exact, _store(union)) if exact else {}
     for article_id in own.keys() - exact.keys():
         validations[article_id] = validate_graph(_graph(own[article_id]), materialised=True)
     return validations
@@ -536,9 +485,10 @@ def content_digest(triples: Iterable[Triple]) -> str:
 
 @functools.cache
 def shapes_digest() -> str:
-    """What a cached Validation also depends on: the shapes, pyshacl's version, this code."""
+    """What a cached Validation also depends on: the shapes, pyshacl's version, the gate's code."""
     digest = hashlib.sha256(pyshacl.__version__.encode())
-    for path in sorted(SHAPES_DIR.glob("*.ttl")) + [Path(__file__), Path(validate_graph.__code__.co_filename)]:
+    code = [Path(__file__), Path(core_findings.__code__.co_filename), Path(validate_graph.__code__.co_filename)]
+    for path in sorted(SHAPES_DIR.glob("*.ttl")) + code:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -1,8 +1,11 @@
 """The batch gate gives exactly the per-article results, and reuses them when nothing changed.
 
-The per-article path (validate_graph of article_validation_graph) is the reference: for
-every broken graph of the shape tests, for the seeds and for a generated corpus with
-broken articles, the batch path must give each article the same set of results.
+The per-article path (validate_graph of article_validation_graph, pyshacl) is the
+reference: for every broken graph of the shape tests, for the seeds and for a generated
+corpus with broken articles, the batch path (the core constraints compiled to Oxigraph
+queries by validate_core, the SPARQL-based ones batched) must give each article the
+same set of results, and must give them itself rather than by falling back to the
+per-article path.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from conftest import ROOT, run_newsgraph
-from pipeline import validate_batch
+from pipeline import validate_batch, validate_core
 from pipeline.validate import article_validation_graph, read_publication, validate_graph
 from pipeline.validate_batch import batch_query, validate_articles
-from pipeline.vocab import NG
+from pipeline.vocab import NG, WGS84
 from test_shapes import CASES, PREFIXES, VALID, _case_id
 
 
@@ -39,18 +42,32 @@ def _batched(articles: dict[str, Graph], resolved: Graph, **options) -> dict[str
     return {a: _comparable(v.results) for a, v in validate_articles(articles, resolved, **options).items()}
 
 
+@pytest.fixture
+def fallbacks(monkeypatch) -> list:
+    """The graphs the batch left to the per-article path (which still validates them)."""
+    graphs: list = []
+
+    def per_article(graph, materialised=False):
+        graphs.append(graph)
+        return validate_graph(graph, materialised=materialised)
+
+    monkeypatch.setattr(validate_batch, "validate_graph", per_article)
+    return graphs
+
+
 @pytest.fixture(scope="module")
 def valid_graph() -> Graph:
     return Graph().parse(VALID, format="turtle")
 
 
 @pytest.mark.parametrize("shape, component, update", CASES, ids=[_case_id(c) for c in CASES])
-def test_batch_finds_what_validate_graph_finds(valid_graph, shape, component, update):
+def test_batch_finds_what_validate_graph_finds(valid_graph, fallbacks, shape, component, update):
     broken = Graph()
     broken += valid_graph
     broken.update(PREFIXES + update)
     expected = validate_graph(broken)
     batched = validate_articles({"000-test": broken}, Graph())["000-test"]
+    assert fallbacks == []
     assert _comparable(batched.results) == _comparable(expected.results)
     assert batched.conforms is expected.conforms
     assert len(set(batched.report_graph.subjects(None, URIRef("http://www.w3.org/ns/shacl#ValidationResult")))) \
@@ -66,32 +83,52 @@ def test_target_goes_into_every_group():
 
 
 def _break(articles: dict[str, Graph], resolved: Graph) -> None:
-    """Break three articles' own graphs and one resolved node that several articles may reach."""
+    """Break articles' own graphs and resolved nodes that several articles may reach, through
+    SPARQL-based constraints and each kind of core constraint whose verdict is Python's."""
     ids = sorted(articles)
     first = articles[ids[0]]
     mention = next(first.subjects(NG.anchorOf, None))
     first.set((mention, NG.anchorOf, Literal("not the text")))
+    mention = sorted(first.subjects(NG.beginIndex, None))[-1]
+    first.set((mention, NG.beginIndex, Literal(10 ** 6)))  # after its end and its sentence (lessThan...)
     second = articles[ids[1]]
     article = next(second.subjects(NG.checksum, None))
     second.remove((article, NG.checksum, None))
+    second.add((article, NG.sourceFile, Literal("")))  # two of them, one empty (maxCount, minLength)
+    mention = next(second.subjects(NG.confidence, None))
+    second.set((mention, NG.confidence, Literal("high", datatype=XSD.decimal)))  # ill-typed (datatype, range)
     third = articles[ids[-1]]
     mention = next(third.subjects(NG.confidence, None))
     third.set((mention, NG.confidence, Literal("1.5", datatype=XSD.decimal)))
+    mention = next(third.subjects(NG.refersTo, None))
+    third.set((mention, NG.refersTo, Literal("somewhere")))  # nodeKind
     event = sorted(resolved.subjects(NG.date, None))[0]
     resolved.set((event, NG.date, Literal("2024-02-31", datatype=XSD.date)))
+    actor = sorted(resolved.subjects(NG.wikidataId, None))[0]
+    resolved.set((actor, NG.wikidataId, Literal("P31")))  # pattern
+    event = sorted(resolved.subjects(NG.place, None))[-1]
+    resolved.set((event, NG.place, actor))  # class
+    place = sorted(resolved.subjects(WGS84.lat, None))[0]
+    resolved.set((place, WGS84.lat, Literal("north")))  # datatype, incomparable range
 
 
-def _assert_same(out: Path, batch_size: int) -> None:
+def _assert_same(out: Path, batch_size: int, fallbacks: list) -> None:
     publication = read_publication(out)
     articles, resolved = dict(publication.articles), publication.resolved
     _break(articles, resolved)
     expected = _per_article(articles, resolved)
     assert sum(1 for results in expected.values() if any(r.severity == "Violation" for r in results)) >= 3
+    components = {r.component for results in expected.values() for r in results}
+    assert {"sh:LessThanConstraintComponent", "sh:MinLengthConstraintComponent", "sh:PatternConstraintComponent",
+            "sh:DatatypeConstraintComponent", "sh:MaxInclusiveConstraintComponent",
+            "sh:ClassConstraintComponent"} <= components
+    fallbacks.clear()
     assert _batched(articles, resolved, batch_size=batch_size) == expected
+    assert len(fallbacks) < len(articles) / 2  # the batch path itself gave most of them
 
 
-def test_batch_equals_per_article_on_the_seeds(built_seeds):
-    _assert_same(built_seeds, batch_size=2)
+def test_batch_equals_per_article_on_the_seeds(built_seeds, fallbacks):
+    _assert_same(built_seeds, batch_size=2, fallbacks=fallbacks)
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +142,26 @@ def built_corpus(tmp_path_factory) -> Path:
     return out
 
 
-def test_batch_equals_per_article_on_a_generated_corpus(built_corpus):
-    _assert_same(built_corpus, batch_size=3)
+def test_batch_equals_per_article_on_a_generated_corpus(built_corpus, fallbacks):
+    _assert_same(built_corpus, batch_size=3, fallbacks=fallbacks)
+
+
+def _shapes(*constraint: tuple) -> Graph:
+    shape, shapes = URIRef("urn:x:S"), Graph()
+    for triple in [(shape, RDF.type, SH.PropertyShape), (shape, SH.targetClass, RDFS.Resource),
+                   (shape, SH.path, RDFS.label), (shape, SH.message, Literal("m")), *constraint]:
+        shapes.add(triple)
+    return shapes
+
+
+def test_core_constraints_of_other_forms_are_refused():
+    shape = URIRef("urn:x:S")
+    assert len(list(validate_core._checks_of(_shapes((shape, SH.minCount, Literal(1))), shape))) == 1
+    listed = BNode()
+    for constraint in [(shape, SH["or"], listed), (shape, SH.maxLength, Literal(3)), (shape, SH.flags, Literal("i")),
+                       (shape, SH.property, listed), (shape, SH.targetNode, shape), (shape, SH.datatype, RDFS.Literal)]:
+        with pytest.raises(ValueError):
+            list(validate_core._checks_of(_shapes(constraint), shape))
 
 
 def test_cache_is_used_and_invalidated(built_corpus, tmp_path, monkeypatch):
