@@ -51,7 +51,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 
 from pipeline.reason import entailed
-from pipeline.validate import SHAPES_DIR, Validation, ValidationResult, _results, shapes_graph, validate_graph
+from pipeline.validate import (SHAPES_DIR, Validation, ValidationResult, _results, mention_links, shapes_graph,
+                               validate_graph)
 
 Triple = tuple
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -249,14 +250,18 @@ def validation_triples(article: Iterable[Triple], resolved: Mapping) -> frozense
     `resolved` maps each subject of the resolved graph to its triples.
     """
     triples = set(article)
+    own = {s for s, _, _ in triples}
+    links = mention_links()
     seen: set = set()
-    pending = [o for _, _, o in article if isinstance(o, URIRef)]
+    pending = [o for _, _, o in triples if isinstance(o, URIRef)]
     while pending:
         node = pending.pop()
         if node in seen:
             continue
         seen.add(node)
         for triple in resolved.get(node, ()):
+            if triple[1] in links and triple[2] not in own:
+                continue  # another article's mention
             triples.add(triple)
             if isinstance(triple[2], URIRef):
                 pending.append(triple[2])

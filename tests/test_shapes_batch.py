@@ -140,3 +140,48 @@ def test_cache_is_used_and_invalidated(built_corpus, tmp_path, monkeypatch):
     _batched(articles, resolved, cache_dir=cache)
     assert sorted(validated) == sorted(articles)
     assert [p.name for p in cache.iterdir()] == ["0" * 16]
+
+
+def test_validation_triples_are_the_article_validation_graph(built_seeds):
+    """The batch's validation graphs are the reference's, and hold no other article's mention."""
+    publication = read_publication(built_seeds)
+    resolved = publication.resolved
+    by_subject = validate_batch._by_subject(resolved)
+    for article_id, graph in publication.articles.items():
+        triples = validate_batch.validation_triples(set(graph), by_subject)
+        assert triples == set(article_validation_graph(graph, resolved)), article_id
+        mentions = {o for _, p, o in triples if p == NG.hasMention}
+        assert mentions and mentions <= set(graph.subjects()), article_id
+
+
+def test_an_article_joining_an_event_leaves_the_others_validation_graphs(built_seeds):
+    """One more mention of an event the seeds report changes no other article's validation digest
+    (so none is validated again), while its own graph lists its mention."""
+    from pipeline.extract import extract, load_nlp
+    from pipeline.ingest import ingest
+    from pipeline.link import event_keys, link
+    from pipeline.map import map_article_graph, map_resolved, mention_events
+    from pipeline.model import Article, DateOrigin
+    from pipeline.reason import entailed
+    from pipeline.vocab import Minter
+
+    nlp, minter = load_nlp(), Minter()
+    seeds = [extract(a, nlp) for a in ingest([ROOT / "seeds"]).articles]
+    text = "Syrian opposition forces entered the suburbs of Homs."
+    added = extract(Article(id="005_added", source_name="005_added.txt", path="005_added.txt", text=text,
+                            prose=text, checksum="sha256:" + "0" * 64, date=seeds[1].article.date,
+                            date_origin=DateOrigin.METADATA), nlp)
+
+    def digests(extractions, previous=None):
+        corpus = link(extractions, previous)
+        prepared = validate_batch.prepare(map_resolved(corpus, minter).triples)
+        events = mention_events(corpus)
+        graphs = {a: map_article_graph(x, events, minter).triples for a, x in corpus.extractions.items()}
+        return corpus, {a: validate_batch.content_digest(validate_batch.validation_triples(
+            g | entailed(g), prepared.resolved)) for a, g in graphs.items()}
+
+    before, old = digests(seeds)
+    after, new = digests([*seeds, added], event_keys(before))
+    joined = [e for e in after.events if {a for a, _ in e.mentions} > {"005_added"}]
+    assert joined, "the added article should mention an event of the seeds"
+    assert {a: new[a] for a in old} == old
