@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .extract_lexicon import Lexicon, load_lexicon
-from .model import ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRef, Event, EventMention, Participant, Span, TimeValue
+from .model import (ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRef, Event, EventMention, Participant,
+                    Span, TimeValue)
 from .vocab import slug
 
 MAX_DAYS_APART = 2
