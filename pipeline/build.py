@@ -19,7 +19,7 @@ import pyoxigraph
 
 from . import publication
 from .ingest import MAX_BYTES, ingest
-from .link import link
+from .link import EventKeys, event_keys, link
 from .map import NamedGraph, map_article_graph, map_resolved, mention_events
 from .model import ArticleExtraction, Corpus, Event, Rejection
 from .parallel import extract_corpus
@@ -99,12 +99,13 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
             extracted = extract_corpus(ingested.articles, cache=out / "cache" / "extract", workers=options.workers,
                                        scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
+        last = publication.current(out) if (out / publication.CURRENT).is_dir() else None
         store, validations = _store_validated(list(extracted.extractions), minter, release, out / "cache",
-                                              options.workers, options.progress, timings)
+                                              options.workers, options.progress, timings, _event_keys(last))
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         with timings.stage("publish"):
             _write_reports(release, validations)
-            previous = publication.current(out).site if (out / publication.CURRENT).is_dir() else None
+            previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous,
                               report_html=render_validation_html(validations))
         del store  # close it before the release is served
@@ -127,24 +128,33 @@ VALIDATION = "SHACL validation (summed over processes)"  # the stage time summed
 CHUNK = 50  # articles a mapping process takes at a time (and validates in one batch), at most
 
 
+def _event_keys(release: publication.Publication | None) -> EventKeys | None:
+    """The event keys `release` gave out; None for no release, or one built before releases kept them."""
+    if release is None or not release.event_keys.is_file():
+        return None
+    return EventKeys.from_json(json.loads(release.event_keys.read_text(encoding="utf-8")))
+
+
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
-                     cache: Path, processes: int, progress: Callable | None, timings: Timings
-                     ) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
+                     cache: Path, processes: int, progress: Callable | None, timings: Timings,
+                     previous: EventKeys | None) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
     Article graphs are mapped, validated and written a few at a time (in `processes`
     processes when > 1), so a corpus's graphs are never all in memory. A quarantined
     article is left out and the rest linked again (what was merged with it across
     articles may change) into the emptied store; this repeats until all pass. Returns
-    the store and the validation of every article (published or quarantined).
+    the store and the validation of every article (published or quarantined). Events keep
+    the keys of `previous` (the last release's); the keys given out are written into the release.
     """
     validations: dict[str, Validation] = {}
     quarantined: set[str] = set()
     writer = StoreWriter(release.store)
     while True:
         with timings.stage("link"):
-            corpus = link([x for x in extractions if x.article.id not in quarantined])
-            resolved = map_resolved(corpus, minter)
+            corpus = link([x for x in extractions if x.article.id not in quarantined], previous)
+            keys = event_keys(corpus, previous)
+            resolved = map_resolved(corpus, minter, keys.retired)
             inferred = entailed(resolved.triples)
             published_resolved = _published_resolved(resolved, inferred, minter)
             context = _Context(corpus, mention_events(corpus), minter,
@@ -163,6 +173,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
             if not failed:
                 writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
                 writer.add(resolved.name, published_resolved.ntriples())
+                release.event_keys.write_text(json.dumps(keys.to_json(), indent=1), encoding="utf-8")
                 return writer.close(), validations
         quarantined |= failed
         writer.clear()

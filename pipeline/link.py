@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .extract_lexicon import Lexicon, load_lexicon
-from .model import ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRef, Event, EventMention, Participant, TimeValue
+from .model import (ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRef, Event, EventMention, Participant,
+                    Span, TimeValue)
 from .vocab import slug
 
 MAX_DAYS_APART = 2
@@ -53,15 +54,74 @@ class _Cluster:
         return [m.time for a, _, m in self.mentions if m.time and not _is_default(m.time, article_dates.get(a))]
 
 
-def link(extractions: Sequence[ArticleExtraction]) -> Corpus:
+@dataclass(frozen=True)
+class EventKeys:
+    """The event keys a release gave out, so that the next one keeps them.
+
+    `mentions`: the key of the event each mention ("<article id>/<start>-<end>", as in its
+    IRI) was linked to, also for mentions no longer published (their article removed or
+    quarantined), so that they get their key back when they return. `retired`: keys no
+    event has any more, each with the event now holding most of its mentions (None when
+    none of them is published).
+    """
+
+    mentions: dict[str, str] = field(default_factory=dict)
+    retired: dict[str, str | None] = field(default_factory=dict)
+
+    def minted(self) -> set[str]:
+        """Every key ever given out: none is given to another event."""
+        return set(self.mentions.values()) | set(self.retired)
+
+    def to_json(self) -> dict:
+        return {"mentions": dict(sorted(self.mentions.items())), "retired": dict(sorted(self.retired.items()))}
+
+    @classmethod
+    def from_json(cls, data: dict) -> EventKeys:
+        return cls(dict(data["mentions"]), dict(data["retired"]))
+
+
+def link(extractions: Sequence[ArticleExtraction], previous: EventKeys | None = None) -> Corpus:
+    """The linked corpus. With `previous` (the last release's keys), an event keeps the key of the
+    earlier event whose mentions it holds most of; without, keys are made from the events alone."""
     lex = load_lexicon()
     extractions = list(extractions)
     records = _records(extractions, lex)
     extractions = _redated(extractions, _clusters(extractions, lex, records))
     corpus = Corpus(extractions={x.article.id: x for x in extractions}, entities=records)
     corpus.events = _events(_clusters(extractions, lex, records), records,
-                            {x.article.id: x.article.date for x in extractions})
+                            {x.article.id: x.article.date for x in extractions}, previous)
     return corpus
+
+
+def _mention_id(article_id: str, span: Span) -> str:
+    """An event mention's identity across builds: its article and span, as in its IRI."""
+    return f"{article_id}/{span.start}-{span.end}"
+
+
+def event_keys(corpus: Corpus, previous: EventKeys | None = None) -> EventKeys:
+    """The keys of this corpus's events, to be kept by the next build (see EventKeys)."""
+    mentions = {_mention_id(a, corpus.extractions[a].events[i].span): event.key
+                for event in corpus.events for a, i in event.mentions}
+    live = {event.key for event in corpus.events}
+    if previous is None:
+        return EventKeys(mentions)
+    retired: dict[str, str | None] = {}
+    holders: dict[str, Counter] = {}  # a previous key -> the keys its mentions have now
+    for mention, key in previous.mentions.items():
+        if mention in mentions:
+            holders.setdefault(key, Counter())[mentions[mention]] += 1
+        else:
+            mentions[mention] = key
+    for key in sorted(previous.minted() - live):
+        counts = holders.get(key)
+        retired[key] = min(counts, key=lambda k: (-counts[k], k)) if counts else previous.retired.get(key)
+    for key, successor in retired.items():  # point past successors that are retired themselves
+        seen = {key}
+        while successor in retired and successor not in seen and retired[successor] is not None:
+            seen.add(successor)
+            successor = retired[successor]
+        retired[key] = successor
+    return EventKeys(mentions, retired)
 
 
 # --- entities -------------------------------------------------------------------------
@@ -255,23 +315,53 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
     return out
 
 
-def _events(clusters: list[_Cluster], records, article_dates: dict) -> list[Event]:
+def _events(clusters: list[_Cluster], records, article_dates: dict, previous: EventKeys | None) -> list[Event]:
+    ordered = sorted(clusters, key=lambda c: (c.mentions[0][0], c.mentions[0][1]))
+    kept = _kept_keys(ordered, previous) if previous else {}
+    taken = (previous.minted() if previous else set()) | set(kept.values())
     events: list[Event] = []
     used: dict[str, int] = {}
-    for cluster in sorted(clusters, key=lambda c: (c.mentions[0][0], c.mentions[0][1])):
+    for cluster in ordered:
         place = _most_common([m.place for _, _, m in cluster.mentions if m.place])
         participants = tuple(dict.fromkeys(p for _, _, m in cluster.mentions for p in m.participants))
         time = _best_time([(m.time, _is_default(m.time, article_dates.get(a))) for a, _, m in cluster.mentions
                            if m.time])
         where = (records[place.key].label if place and place.key in records else
                  next((p.entity.label for p in participants if p.role == "agent"), "unplaced"))
-        key = f"{time.value if time else 'undated'}-{cluster.event_type.lower()}-{slug(where)}"
-        used[key] = used.get(key, 0) + 1
-        if used[key] > 1:
-            key = f"{key}-{used[key]}"
+        key = kept.get(cluster) or _fresh_key(
+            f"{time.value if time else 'undated'}-{cluster.event_type.lower()}-{slug(where)}", used, taken)
         events.append(Event(key, cluster.event_type, _canonical(participants), place, time,
                             tuple((a, i) for a, i, _ in cluster.mentions)))
     return events
+
+
+def _fresh_key(key: str, used: dict[str, int], taken: set[str]) -> str:
+    """`key`, or with the first counter (-2, -3, ...) that no event of this build or an earlier one has."""
+    while True:
+        used[key] = count = used.get(key, 0) + 1
+        candidate = key if count == 1 else f"{key}-{count}"
+        if candidate not in taken:
+            taken.add(candidate)
+            return candidate
+
+
+def _kept_keys(clusters: list[_Cluster], previous: EventKeys) -> dict[_Cluster, str]:
+    """The previous key each cluster keeps: pairs of a cluster and a key some of its mentions had are
+    taken most shared mentions first (ties: the earlier cluster, then the smaller key), each cluster
+    and each key at most once; the rest of the clusters get fresh keys."""
+    pairs = []
+    for position, cluster in enumerate(clusters):
+        counts = Counter(previous.mentions.get(_mention_id(a, m.span)) for a, _, m in cluster.mentions)
+        counts.pop(None, None)
+        pairs += [(-n, position, key) for key, n in counts.items()]
+    kept: dict[_Cluster, str] = {}
+    given: set[str] = set()
+    for _, position, key in sorted(pairs):
+        cluster = clusters[position]
+        if cluster not in kept and key not in given:
+            kept[cluster] = key
+            given.add(key)
+    return kept
 
 
 def _canonical(participants: tuple[Participant, ...]) -> tuple[Participant, ...]:

@@ -7,7 +7,8 @@ pattern). Suffix URLs (`.html`, `.ttl`, `.jsonld`, `.nt`, `.rdf`) name the docum
 directly. HTML, Turtle and JSON-LD are the files the publish stage wrote beside each
 page; N-Triples and RDF/XML are converted from the Turtle on request. Resources without
 a page of their own (mentions, participations, geometries) are described from the store
-when there is one, and their HTML is the page of the resource they belong to. Served
+when there is one, and their HTML is the page of the resource they belong to. The IRI
+of an event merged into another (dct:isReplacedBy) answers `301 Moved Permanently` to it. Served
 through an external store (`serve --store`), every RDF document comes from that store,
 so linked data and SPARQL tell the same; HTML still comes from the site.
 """
@@ -47,6 +48,8 @@ STATIC_TYPES = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".trig"
 _SUFFIXED = re.compile(r"^(?P<stem>.+)\.(?P<suffix>html|ttl|jsonld|nt|rdf)$")
 _PREFIXES = {name: str(ns) for name, ns in PREFIXES.items()}
 _URI_SPACE = re.compile(r'void:uriSpace\s+"([^"]+)"')
+# An event IRI that is no longer an event's says which event took its mentions (link.EventKeys).
+REPLACED_BY = "http://purl.org/dc/terms/isReplacedBy"
 # The description of one resource IRI (the site's `describe` query), from an external store.
 Describe = Callable[[str], list[ox.Triple]]
 
@@ -96,6 +99,16 @@ def create_blueprint(site_dir: Path, store_path: Path | None, describe: Describe
                 return candidate
         return None
 
+    def replaced_by(path: str) -> str | None:
+        """The path of the event that replaced a retired event's IRI (dct:isReplacedBy), if it was."""
+        if not path.startswith("event/") or "/" in path.removeprefix("event/"):
+            return None
+        base = base_iri()
+        for triple in described(base + "id/" + path):
+            if triple.predicate.value == REPLACED_BY and triple.object.value.startswith(base):
+                return triple.object.value.removeprefix(base)
+        return None
+
     @bp.route("/.well-known/void")
     def void() -> Response:
         if not (site_dir / ".well-known" / "void").is_file():
@@ -120,6 +133,8 @@ def create_blueprint(site_dir: Path, store_path: Path | None, describe: Describe
                                 "html")
         if exists(f"id/{path}.html"):
             target = f"{path}.{suffix}"
+        elif successor := replaced_by(path):
+            return redirect(request.script_root + "/" + successor, code=301)
         elif suffix == "html":
             page = owner_page(path)
             if page is None:

@@ -11,11 +11,12 @@ rdflib Graph, which matters at a few thousand triples per article.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
 from rdflib.plugins.serializers.nt import _nt_row
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from .model import Article, ArticleExtraction, Corpus, EntityRecord, Event, EventMention, Precision, Span
 from .vocab import GEO, GEONAMES, NG, NGT, WD, WGS84, Minter, slug
@@ -48,13 +49,18 @@ class NamedGraph:
         return "".join(map(_nt_row, self.triples)).encode("utf-8")
 
 
-def map_resolved(corpus: Corpus, minter: Minter) -> NamedGraph:
-    """The graph of what spans articles: linked entities and events."""
+def map_resolved(corpus: Corpus, minter: Minter, retired: Mapping[str, str | None] | None = None) -> NamedGraph:
+    """The graph of what spans articles: linked entities and events, and `retired` event keys (an
+    earlier release's, see link.EventKeys) as dct:isReplacedBy the event that took their mentions,
+    so that an IRI once published keeps leading to its event."""
     resolved: set[Triple] = set()
     for record in corpus.entities.values():
         _map_entity(resolved, record, minter)
     for event in corpus.events:
         _map_event(resolved, event, corpus, minter)
+    for key, successor in (retired or {}).items():
+        if successor is not None:
+            resolved.add((minter.event(key), DCTERMS.isReplacedBy, minter.event(successor)))
     return NamedGraph(minter.resolved_graph(), frozenset(resolved))
 
 

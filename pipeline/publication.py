@@ -36,6 +36,11 @@ class Publication:
     def report(self) -> Path:
         return self.root / "report"
 
+    @property
+    def event_keys(self) -> Path:
+        """The event keys this release gave out (link.EventKeys), which the next build keeps."""
+        return self.root / "event-keys.json"
+
 
 class NoPublication(FileNotFoundError):
     def __init__(self, out: Path):

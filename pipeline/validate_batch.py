@@ -242,7 +242,7 @@ def validation_triples(article: Iterable[Triple], resolved: Mapping) -> frozense
     """
     triples = set(article)
     seen: set = set()
-    pending = [o for _, _, o in article if isinstance(o, URIRef)]
+    pending = [o for _, _, o in triples if isinstance(o, URIRef)]
     while pending:
         node = pending.pop()
         if node in seen:

@@ -29,8 +29,11 @@ def build(*args) -> str:
 
 
 def test_rebuild_redoes_only_changed_articles_and_equals_a_clean_build(tmp_path, copy_of_seeds):
-    out = tmp_path / "incremental"
+    """A rebuild equals one without any cache (the previous release's event keys still kept)."""
+    out, clean = tmp_path / "incremental", tmp_path / "clean"
     assert "(0 unchanged since the last build)" in build(copy_of_seeds, "--out", out)
+    build(copy_of_seeds, "--out", clean)
+    shutil.rmtree(clean / "cache")
 
     changed = copy_of_seeds / "002_c11a39ef1e7a73a7.txt"
     changed.write_text(changed.read_text(encoding="utf-8") + "\nRebels captured the town of Rastan.\n",
@@ -40,7 +43,6 @@ def test_rebuild_redoes_only_changed_articles_and_equals_a_clean_build(tmp_path,
     stdout = build(copy_of_seeds, "--out", out)
     assert "built 5 articles (3 unchanged since the last build)" in stdout
 
-    clean = tmp_path / "clean"
     build(copy_of_seeds, "--out", clean)
     incremental_quads = canonical_quads(out)
     assert incremental_quads == canonical_quads(clean)
@@ -87,3 +89,32 @@ def test_an_article_too_long_to_parse_fails_alone(monkeypatch):
     [failure] = result.failures
     assert failure.path == longest.path
     assert failure.problem.startswith("extraction failed: ValueError: [E088]")
+
+
+def test_event_iris_stay_when_an_article_is_added(tmp_path, copy_of_seeds):
+    """Built without the first seed, then with it: every mention published before refers to the
+    event IRI it referred to (a build from scratch gives some of them other IRIs), and every
+    event IRI published before is still an event's."""
+    first = copy_of_seeds / "000_dcf614000738ace4.txt"
+    kept = tmp_path / "000_dcf614000738ace4.txt"
+    shutil.move(first, kept)
+    out = tmp_path / "out"
+    build(copy_of_seeds, "--out", out)
+    mentions, events = event_iris(out)
+    shutil.move(kept, first)
+    build(copy_of_seeds, "--out", out)
+    mentions_after, events_after = event_iris(out)
+    assert {m: mentions_after[m] for m in mentions} == mentions
+    assert events <= events_after
+    scratch = tmp_path / "scratch"
+    build(copy_of_seeds, "--out", scratch)
+    assert {m: e for m, e in event_iris(scratch)[0].items() if m in mentions} != mentions
+
+
+def event_iris(out) -> tuple[dict[str, str], set[str]]:
+    """Each event mention's event IRI, and the event IRIs, of the publication in OUT."""
+    store = pyoxigraph.Store.read_only(str(current(out).store))
+    ng = "https://w3id.org/newsgraph/ns#"
+    rows = store.query(f"SELECT ?m ?e WHERE {{ GRAPH ?g {{ ?m a <{ng}EventMention> ; <{ng}refersTo> ?e }} }}")
+    mentions = {r["m"].value: r["e"].value for r in rows}
+    return mentions, {r["e"].value for r in store.query(f"SELECT ?e WHERE {{ GRAPH ?g {{ ?e a <{ng}Event> }} }}")}

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from pipeline.extract import extract, load_nlp
-from pipeline.link import link
+from pipeline.link import EventKeys, event_keys, link
 from pipeline.model import Article, DateOrigin
 
 
@@ -95,3 +95,52 @@ def test_an_unplaced_mention_far_away_or_of_another_side_is_not_a_restatement(nl
                             "another faction of rebels is launching an offensive in the south.")
     storms = [e for e in corpus.events if e.event_type == "ArmedClash" and e.place and e.place.key == "place/homs"]
     assert len(storms) == 1 and len(storms[0].mentions) == 1
+
+
+@pytest.fixture(scope="module")
+def seed_extractions(nlp):
+    from pathlib import Path
+
+    from pipeline.ingest import ingest
+
+    return [extract(a, nlp) for a in ingest([Path(__file__).parent.parent / "seeds"]).articles]
+
+
+def _keys_by_mention(corpus) -> dict[str, str]:
+    return event_keys(corpus).mentions
+
+
+def test_events_keep_their_keys_when_an_article_joins(seed_extractions):
+    """Without the previous keys, adding the first seed re-keys events of the others (their
+    date and counter move); with them, no mention published before changes event."""
+    rest = [x for x in seed_extractions if x.article.id != seed_extractions[0].article.id]
+    before = event_keys(link(rest))
+    scratch = _keys_by_mention(link(seed_extractions))
+    assert any(scratch[m] != k for m, k in before.mentions.items())
+    after = event_keys(link(seed_extractions, before), before)
+    assert {m: after.mentions[m] for m in before.mentions} == before.mentions
+    assert after.retired == {}
+    assert link(seed_extractions, EventKeys()).events == link(seed_extractions).events  # nothing kept: today's keys
+
+
+def test_a_merged_event_keeps_the_key_of_most_of_its_mentions_and_retires_the_other(seed_extractions):
+    corpus = link(seed_extractions)
+    event = next(e for e in corpus.events if len(e.mentions) >= 3)
+    mentions = sorted(m for m, k in event_keys(corpus).mentions.items() if k == event.key)
+    # as if an earlier build had split the event: one mention in "old-a", the rest in "old-b"
+    previous = EventKeys({**event_keys(corpus).mentions, mentions[0]: "old-a",
+                          **{m: "old-b" for m in mentions[1:]}})
+    again = link(seed_extractions, previous)
+    merged = next(e for e in again.events if set(e.mentions) == set(event.mentions))
+    assert merged.key == "old-b"
+    assert event_keys(again, previous).retired == {"old-a": "old-b"}
+    assert {e.key for e in again.events} == {e.key for e in corpus.events} - {event.key} | {"old-b"}
+
+
+def test_a_fresh_key_never_takes_a_retired_one(seed_extractions):
+    corpus = link(seed_extractions)
+    first = corpus.events[0]
+    previous = EventKeys({}, {first.key: None})  # an event once published under that key is gone
+    again = link(seed_extractions, previous)
+    assert first.key not in {e.key for e in again.events}
+    assert again.events[0].key == f"{first.key}-2"

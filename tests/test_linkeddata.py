@@ -136,3 +136,25 @@ def test_newsgraph_serve_dereferences_the_seeds(seeds_server):
     assert (rdflib.URIRef("http://127.0.0.1:5000/id/place/homs"), rdflib.RDFS.label, None) in graph
     void = get(seeds_server.url + "/.well-known/void")
     assert void.status_code == 200 and "void:Dataset" in void.text
+
+
+def test_a_replaced_event_iri_moves_permanently_to_its_successor(tmp_path):
+    """An event merged into another (dct:isReplacedBy in the resolved graph) answers 301 to it."""
+    import pyoxigraph as ox
+
+    from pipeline.linkeddata import REPLACED_BY
+
+    base = "http://localhost/"
+    store = ox.Store(str(tmp_path / "store"))
+    store.add(ox.Quad(ox.NamedNode(base + "id/event/old"), ox.NamedNode(REPLACED_BY),
+                      ox.NamedNode(base + "id/event/new"), ox.NamedNode(base + "graph/resolved")))
+    del store
+    (tmp_path / "site").mkdir()
+    app = Flask(__name__, static_folder=None)
+    app.register_blueprint(create_blueprint(tmp_path / "site", tmp_path / "store"))
+    client = app.test_client()
+    for accept in (BROWSER, "text/turtle"):
+        response = client.get("/id/event/old", headers={"Accept": accept})
+        assert response.status_code == 301
+        assert response.headers["Location"].endswith("/id/event/new")
+    assert client.get("/id/event/unknown", headers={"Accept": BROWSER}).status_code == 404

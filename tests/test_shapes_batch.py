@@ -195,3 +195,13 @@ def test_cache_is_used_and_invalidated(built_corpus, tmp_path, monkeypatch):
     _batched(articles, resolved, cache_dir=cache)
     assert sorted(validated) == sorted(articles)
     assert [p.name for p in cache.iterdir()] == ["0" * 16]
+
+
+def test_validation_triples_are_the_article_validation_graph(built_seeds):
+    """The batch's validation graphs are the reference's."""
+    publication = read_publication(built_seeds)
+    resolved = publication.resolved
+    by_subject = validate_batch._by_subject(resolved)
+    for article_id, graph in publication.articles.items():
+        triples = validate_batch.validation_triples(set(graph), by_subject)
+        assert triples == set(article_validation_graph(graph, resolved)), article_id
