@@ -85,7 +85,7 @@ def _longest(doc, folded: list[str], i: int, end: int, lex: Lexicon, countries) 
         key = " ".join(words[1:] if words and words[0] == "the" and len(words) > 1 else words)
         if key and key not in lex.prefixes and words != ["the"]:
             break
-        if key and not doc[j].is_punct and doc[j].lower_ not in ("'s", "’s", "ʼs"):
+        if key and not (doc[j].is_punct or doc[j].is_space) and doc[j].lower_ not in ("'s", "’s", "ʼs"):
             hit = _resolve(doc[i:j + 1], lex, countries, fuzzy=False)
             if hit:
                 found = hit
