@@ -31,14 +31,17 @@ ONGOING = {"Advance", "ArmedClash"}  # reported day after day: they do not date 
 
 @dataclass(eq=False)  # clusters are compared and hashed by identity
 class _Cluster:
-    """Mentions grouped as one event; its places, agents and articles are kept up to date as
-    mentions join, since every merge decision reads them."""
+    """Mentions grouped as one event; its places, agents, articles and times are kept up to
+    date as mentions join, since every merge decision reads them."""
 
     event_type: str
+    article_dates: dict = field(repr=False)  # article id -> its date, shared by all clusters
     mentions: list[tuple[str, int, EventMention]] = field(default_factory=list)
     places: set[str] = field(default_factory=set)
     agents: set[str] = field(default_factory=set)
     articles: set[str] = field(default_factory=set)  # the articles it has a mention from
+    # The times read in the text (an undated mention's article date says nothing of the event).
+    times: list[TimeValue] = field(default_factory=list)
 
     def add(self, items) -> None:
         for item in items:
@@ -48,10 +51,8 @@ class _Cluster:
             if mention.place:
                 self.places.add(mention.place.key)
             self.agents.update(p.entity.key for p in mention.participants if p.role == "agent")
-
-    def times(self, article_dates: dict) -> list[TimeValue]:
-        """The times read in the text (an undated mention's article date says nothing of the event)."""
-        return [m.time for a, _, m in self.mentions if m.time and not _is_default(m.time, article_dates.get(a))]
+            if mention.time and not _is_default(mention.time, self.article_dates.get(item[0])):
+                self.times.append(mention.time)
 
 
 @dataclass(frozen=True)
@@ -191,17 +192,17 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
         local: list[_Cluster] = []
         for position, mention in enumerate(extraction.events):
             item = (article_id, position, mention)
-            home = next((c for c in reversed(local) if _compatible(c, _single(item), records, dates, same_article=True)),
-                        None)
+            single = _single(item, dates)
+            home = next((c for c in reversed(local) if _compatible(c, single, records, same_article=True)), None)
             if home is None:
-                home = _Cluster(mention.event_type)
+                home = _Cluster(mention.event_type, dates)
                 local.append(home)
             home.add([item])
         for group in local:
             keys, found = (group.places, by_place) if group.places else (group.agents, by_agent)
             candidates = {c for key in keys for c in found.get((group.event_type, key), ())}
             home = next((c for c in sorted(candidates, key=order.__getitem__)
-                         if article_id not in c.articles and _compatible(c, group, records, dates, same_article=False)),
+                         if article_id not in c.articles and _compatible(c, group, records, same_article=False)),
                         None)
             if home is None:
                 order[group] = len(clusters)
@@ -213,13 +214,13 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
     return clusters
 
 
-def _single(item) -> _Cluster:
-    cluster = _Cluster(item[2].event_type)
+def _single(item, dates: dict) -> _Cluster:
+    cluster = _Cluster(item[2].event_type, dates)
     cluster.add([item])
     return cluster
 
 
-def _compatible(a: _Cluster, b: _Cluster, records, dates: dict, same_article: bool) -> bool:
+def _compatible(a: _Cluster, b: _Cluster, records, same_article: bool) -> bool:
     if a.event_type != b.event_type:
         return False
     if a.places and b.places:
@@ -228,7 +229,7 @@ def _compatible(a: _Cluster, b: _Cluster, records, dates: dict, same_article: bo
     elif not same_article:
         if a.places or b.places or not (a.agents & b.agents):
             return False
-    elif a.places and not b.places and b.times(dates) and not a.times(dates):
+    elif a.places and not b.places and b.times and not a.times:
         return False  # an unplaced mention with a date of its own is not the undated event before it
     elif a.places or b.places:  # one side names no place: is it a restatement of the other?
         if a.agents and b.agents:
@@ -238,7 +239,7 @@ def _compatible(a: _Cluster, b: _Cluster, records, dates: dict, same_article: bo
             return False  # an unplaced, unattributed mention restates only an event told just before it
     if not _agents_agree(a.agents, b.agents, records):
         return False
-    return _times_agree(a.times(dates), b.times(dates))
+    return _times_agree(a.times, b.times)
 
 
 def _adjacent(a: _Cluster, b: _Cluster) -> bool:
