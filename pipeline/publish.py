@@ -5,6 +5,8 @@
 publish never leaves a half-written site behind. Given the previous release's site
 folder, it takes from there every resource page whose content cannot have changed
 (reuse.py), so a rebuild after adding an article redraws only what the article touched.
+Given the store's folder and more than one worker, the resource pages and the dumps are
+written by that many forked processes, each on its own read-only handle of the store.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .describe import description, write_descriptions
-from .dumps import Dump, write_dumps
+from .dumps import PARTS, Dump, write_dumps, write_part
 from .ontology_docs import documented_terms, render_ontology_docs
 from .reason import ontology_graph
-from .site import SiteWriter
+from .site import SiteWriter, Workers
 
 EXAMPLES = 5  # example resources named in VoID and DCAT
 
@@ -43,13 +45,15 @@ class PublishSummary:
 
 
 def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None = None,
-            report_html: str | None = None) -> PublishSummary:
+            report_html: str | None = None, store_path: Path | None = None, workers: int = 1) -> PublishSummary:
     """Write the site, dumps, VoID and DCAT for the dataset in `store` into `site_dir`.
 
     `previous`, when given, is the site folder of the release being replaced: pages whose
     lookups give the same results are hard-linked from it rather than drawn again, with the
     same bytes a full publish writes. `report_html`, when given, is the build's validation
     report (our own HTML), published as report.html and linked from the home page.
+    `store_path`, the folder of `store` on disk, lets `workers` (> 1) processes share the work;
+    the site is the same byte for byte.
     """
     base = base if base.endswith("/") else base + "/"
     site_dir = Path(site_dir)
@@ -57,10 +61,19 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     about = description(base, datetime.now(timezone.utc).date())
     meta = dataclasses.asdict(about) | {"report": report_html is not None}
     writer = SiteWriter(store, site_dir, base, meta=meta, previous=previous)
-    writer.write()
-
     downloads = site_dir / "downloads"
-    dumps = write_dumps(store, downloads)
+    if store_path is None or workers <= 1:
+        writer.write()
+        dumps = write_dumps(store, downloads)
+    else:
+        pool = Workers(store_path, workers, writer)
+        try:
+            # The dumps first: each is one long task, the pages are many short ones to even out with.
+            parts = [pool.run(write_part, downloads, part) for part in PARTS]
+            writer.write(pool)
+            dumps = [dump for part in parts for dump in part.result()]
+        finally:
+            pool.close()
     examples = writer.examples(EXAMPLES)
     write_descriptions(downloads, site_dir, about, base, dumps, dumps[0].statements, examples)
     writer.render("downloads.html", "downloads/index.html", title="Downloads", dumps=dumps)
