@@ -106,8 +106,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
             _write_reports(release, validations)
             previous = publication.current(out).site if (out / publication.CURRENT).is_dir() else None
             summary = publish(store, release.site, minter.base, previous=previous,
-                              report_html=render_validation_html(validations), store_path=release.store,
-                              workers=options.workers)
+                              report_html=render_validation_html(validations), workers=options.workers)
         del store  # close it before the release is served
         _write_build_report(release, rejections, validations, timings)
         publication.promote(out, release)

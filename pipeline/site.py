@@ -396,10 +396,11 @@ class Drawn:
 _worker: SiteWriter | None = None  # in a worker process: its writer, on its own handle of the store
 
 
-def _start_worker(store_path: str, writer: SiteWriter) -> None:
+def _start_worker(store_path: str, site_dir: Path, base: str, meta: dict[str, object],
+                  previous: Previous | None) -> None:
     global _worker
-    _worker = SiteWriter(ox.Store.read_only(store_path), writer.site_dir, writer.reader.base, meta=writer.meta)
-    _worker.previous = writer.previous  # forked: the changed lookups come as they are; the manifest is reopened
+    _worker = SiteWriter(ox.Store.read_only(store_path), site_dir, base, meta=meta)
+    _worker.previous = previous  # its changed lookups as the parent found them; the manifest is reopened
 
 
 def _draw(items: list[tuple[str, str]]) -> Drawn:
@@ -413,14 +414,18 @@ def _run(task: Callable[..., object], *args: object) -> object:
 
 
 class Workers:
-    """`count` forked processes, each with the store at `store_path` opened read-only and a
-    SiteWriter like `writer` on it: they draw resource pages, or run any task given the store."""
+    """`count` processes, each with the store at `store_path` opened read-only and a SiteWriter
+    like `writer` on it: they draw resource pages, or run any task given the store.
+
+    They are forked from a fork server, not from this process, which holds the store open: a
+    child would inherit the store library's thread pools and locks without their threads."""
 
     def __init__(self, store_path: Path, count: int, writer: SiteWriter):
         self.count = count
-        # Forked, so the writer (and the changed lookups it holds) is inherited, not pickled.
-        self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_start_worker, initargs=(str(store_path), writer))
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        self.pool = ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(
+            str(store_path), writer.site_dir, writer.reader.base, writer.meta, writer.previous))
 
     def submit(self, task: Callable[..., object], *args: object) -> Future:
         return self.pool.submit(task, *args)
