@@ -11,10 +11,10 @@ into a spool file (listing.py) and read from there by every pass that needs it (
 resource pages, the paged indexes, the search index). Resource pages none of whose
 lookups matches a triple changed since the previous release are taken from it (reuse.py).
 
-The resource pages, most of the work, can be drawn by forked worker processes (`Workers`),
-each with the store reopened read-only (a store handle does not survive `fork`) and its
-own caches; the parent streams them the pages a chunk at a time and gathers what they
-drew into the manifest, so the site is the same whoever drew which page.
+The resource pages, most of the work, can be drawn by worker processes (`Workers`), each
+with its own read-only handle of the store (one does not survive `fork`) and its own
+caches; the parent streams them the pages a chunk at a time and gathers what they drew
+into the manifest, so the site is the same whoever drew which page.
 """
 
 from __future__ import annotations
@@ -219,13 +219,14 @@ class SiteWriter:
         The counts are returned, not kept, for whichever process collects them."""
         drawn = Drawn()
         counted = self.pages, self.documents
+        draws = {"actor": self._entity, "place": self._entity, "event": self._event, "article": self._article}
         for iri, kind in items:
-            self._resource_page(iri, kind, drawn)
+            self._resource_page(iri, kind, draws[kind], drawn)
         drawn.pages, drawn.documents = self.pages - counted[0], self.documents - counted[1]
         self.pages, self.documents = counted
         return drawn
 
-    def _resource_page(self, iri: str, kind: str, drawn: Drawn) -> None:
+    def _resource_page(self, iri: str, kind: str, draw: Callable[[str, str], None], drawn: Drawn) -> None:
         path = self.paths.page(iri)
         if path is None:
             drawn.problems.append(f"{iri}: no page written, the IRI is not of a form the site mirrors")
@@ -239,8 +240,7 @@ class SiteWriter:
             return
         try:
             with self.reader.reading() as reads:
-                {"actor": self._entity, "place": self._entity, "event": self._event, "article": self._article}[
-                    kind](iri, kind)
+                draw(iri, kind)
         except (ValueError, KeyError, TypeError, IndexError) as error:
             # Data the shapes should have stopped: name the resource, keep publishing the rest.
             drawn.problems.append(f"{iri}: page not written: {error!r}")
@@ -414,18 +414,16 @@ def _run(task: Callable[..., object], *args: object) -> object:
 
 
 class Workers:
-    """`count` processes, each with the store at `store_path` opened read-only and a SiteWriter
-    like `writer` on it: they draw resource pages, or run any task given the store.
-
-    They are forked from a fork server, not from this process, which holds the store open: a
-    child would inherit the store library's thread pools and locks without their threads."""
+    """`count` forked processes, each with the store at `store_path` opened read-only and a
+    SiteWriter like `writer` on it: they draw resource pages, or run any task given the store."""
 
     def __init__(self, store_path: Path, count: int, writer: SiteWriter):
         self.count = count
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        self.pool = ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(
-            str(store_path), writer.site_dir, writer.reader.base, writer.meta, writer.previous))
+        # Forked: the arguments (the changed lookups among them) are inherited, not pickled.
+        self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_start_worker, initargs=(
+                                            str(store_path), writer.site_dir, writer.reader.base, writer.meta,
+                                            writer.previous))
 
     def submit(self, task: Callable[..., object], *args: object) -> Future:
         return self.pool.submit(task, *args)
