@@ -132,7 +132,8 @@ def changed_keys(old: ox.Store, new: ox.Store) -> frozenset[Key]:
 class Previous:
     """The previous release's site and manifest: which of its pages can be taken as they are.
 
-    The manifest is opened in each process that asks: forked page workers open their own."""
+    The manifest is opened in each process that asks (page workers have their own), and is
+    not pickled with the rest when the previous site is sent to one."""
 
     def __init__(self, site_dir: Path, changed: frozenset[Key]):
         self.site_dir = site_dir
@@ -155,6 +156,9 @@ class Previous:
             return None
         old = ox.Store.read_only(str(store_path(site_dir)))
         return cls(Path(site_dir), changed_keys(old, store))
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"site_dir": self.site_dir, "changed": self.changed, "_db": None}
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -414,16 +414,20 @@ def _run(task: Callable[..., object], *args: object) -> object:
 
 
 class Workers:
-    """`count` forked processes, each with the store at `store_path` opened read-only and a
-    SiteWriter like `writer` on it: they draw resource pages, or run any task given the store."""
+    """`count` processes, each with the store at `store_path` opened read-only and a SiteWriter
+    like `writer` on it: they draw resource pages, or run any task given the store.
+
+    They are forked from a fork server, not from this process: a child forked from a process
+    with threads (the store's, the pool's own) may inherit a lock held by a thread it does not
+    have, and hang (seen). Like any `spawn`, a fork server imports the main module again in
+    each worker: a script that publishes with workers needs an `if __name__ == "__main__"` guard."""
 
     def __init__(self, store_path: Path, count: int, writer: SiteWriter):
         self.count = count
-        # Forked: the arguments (the changed lookups among them) are inherited, not pickled.
-        self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_start_worker, initargs=(
-                                            str(store_path), writer.site_dir, writer.reader.base, writer.meta,
-                                            writer.previous))
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        self.pool = ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(
+            str(store_path), writer.site_dir, writer.reader.base, writer.meta, writer.previous))
 
     def submit(self, task: Callable[..., object], *args: object) -> Future:
         return self.pool.submit(task, *args)
