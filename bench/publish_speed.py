@@ -2,14 +2,18 @@
 
 Builds N generated articles (bench/generate_corpus.py) into OUT, or takes the publication
 already in OUT, then times `publish(store, site, base, report_html=...)` in a fresh process (so its peak
-resident memory is publish's own), writing into a scratch folder: pages/s, ms per
-article, peak RSS. With --add-one it then adds one article, rebuilds OUT (extraction of
-the new article only) and times publishing the new store with the site just published
-passed as `previous`: the incremental publish, with how many pages it rendered and
-reused. With --since RELEASE (an earlier release of OUT, one article less) it does the
-same without a rebuild: a fresh publish of RELEASE, then OUT's current one over it.
+resident memory is publish's own; with --workers, the parent's, each worker's is apart),
+writing into a scratch folder laid out like a release (site/ beside store/): pages/s, ms
+per article, peak RSS, in one process and in --workers processes. With --add-one it then
+adds one article, rebuilds OUT (extraction of the new article only) and times publishing
+the new store with the site just published passed as `previous`: the incremental publish,
+with how many pages it rendered and reused. With --since RELEASE (an earlier release of
+OUT, one article less) it does the same without a rebuild: a fresh publish of RELEASE,
+then OUT's current one over it. With --baseline DIR (a checkout of other code, e.g. `git
+archive main`) the same runs of that code's publish, in one process, come first.
 
-    python bench/publish_speed.py [--articles 100] [--out DIR] [--add-one | --since RELEASE] [--save]
+    python bench/publish_speed.py [--articles 100] [--out DIR] [--workers 2] [--add-one | --since RELEASE]
+                                  [--baseline DIR] [--save]
 """
 
 from __future__ import annotations
@@ -47,17 +51,24 @@ def rebuilt_with_one_more(out: Path, corpus_size: int) -> Path:
     return (out / "current").resolve()
 
 
-def timed_publish(release: Path, site: Path, base: str, previous: Path | None) -> dict:
-    """Run `publish` of `release`'s store into `site` in a child process, with `previous` (a
-    site folder) if given: seconds, CPU seconds, pages, rendered and reused pages, peak MiB."""
-    args = [sys.executable, __file__, "--child", str(release / "store"), str(site), base]
-    if previous is not None:
-        args.append(str(previous))
+def timed_publish(release: Path, target: Path, base: str, previous: Path | None, workers: int = 1,
+                  code: Path = ROOT) -> dict:
+    """Run `code`'s `publish` of `release`'s store into `target`/site in a child process (`target`/store
+    links to the store, as in a release), over `previous`/site if given, in `workers` processes:
+    seconds, CPU seconds, pages, rendered and reused pages, peak MiB."""
+    target.mkdir(parents=True)
+    (target / "store").symlink_to(release / "store")
+    args = [sys.executable, str(code / "bench" / Path(__file__).name), "--child", str(release / "store"),
+            str(target / "site"), base]
+    if previous is not None or workers > 1:
+        args.append(str(previous / "site") if previous is not None else "-")
+    if workers > 1:
+        args.append(str(workers))
     done = subprocess.run(args, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def child(store_path: str, site: str, base: str, previous: str | None) -> None:
+def child(store_path: str, site: str, base: str, previous: str | None, workers: int) -> None:
     import pyoxigraph as ox
 
     from pipeline.publish import publish
@@ -68,6 +79,8 @@ def child(store_path: str, site: str, base: str, previous: str | None) -> None:
     articles = sum(1 for _ in store.query("SELECT ?a WHERE { ?a a <https://w3id.org/newsgraph/ns#Article> }",
                                           use_default_graph_as_union=True))
     kwargs = {"previous": Path(previous)} if previous else {}  # main's publish() has no `previous`
+    if workers > 1:
+        kwargs["workers"] = workers
     started, cpu = time.perf_counter(), time.process_time()
     summary = publish(store, Path(site), base, report_html=report_html, **kwargs)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -91,32 +104,44 @@ def records(label: str, run: dict) -> list[Record]:
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        child(*sys.argv[2:5], sys.argv[5] if len(sys.argv) > 5 else None)
+        previous = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] != "-" else None
+        child(*sys.argv[2:5], previous, int(sys.argv[6]) if len(sys.argv) > 6 else 1)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100, help="articles to generate when OUT has none")
     parser.add_argument("--out", type=Path, help="a publication folder to use (built there when missing)")
     parser.add_argument("--base", default="http://127.0.0.1:5000/", help="the base IRI OUT was built with")
+    parser.add_argument("--workers", type=int, default=2, help="processes of the parallel runs")
     parser.add_argument("--add-one", action="store_true", help="then add an article and time the incremental publish")
     parser.add_argument("--since", type=Path, help="an earlier release of OUT (e.g. one article less): also time "
                         "publishing OUT's current release over a fresh publish of that one, without a rebuild")
+    parser.add_argument("--baseline", type=Path, help="a checkout of other code to time first, in one process")
     parser.add_argument("--save", action="store_true", help="merge the records into bench/results")
     arguments = parser.parse_args()
+    found: list[Record] = []
     with tempfile.TemporaryDirectory(prefix="newsgraph-publish-") as folder:
         out = arguments.out or Path(folder) / "out"
         release = built(arguments.articles, out)
-        full = Path(folder) / "full"
-        found = records("full", timed_publish(release, full, arguments.base, None))
-        if arguments.since:
-            earlier = Path(folder) / "earlier"
-            timed_publish(arguments.since, earlier, arguments.base, None)
-            found += records(f"incremental over {arguments.since.name}",
-                             timed_publish(release, Path(folder) / "since", arguments.base, earlier))
+        runs = [("baseline", arguments.baseline, 1)] if arguments.baseline else []
+        runs += [("1 process", ROOT, 1), (f"{arguments.workers} processes", ROOT, arguments.workers)]
+        for label, code, workers in runs:
+            scratch = Path(folder) / label.replace(" ", "-")
+            full = scratch / "full"
+            found += records(f"full, {label}", timed_publish(release, full, arguments.base, None, workers, code))
+            print(found[-6].line(), flush=True)
+            if arguments.since:
+                earlier = scratch / "earlier"
+                timed_publish(arguments.since, earlier, arguments.base, None, workers, code)
+                found += records(f"incremental over {arguments.since.name}, {label}", timed_publish(
+                    release, scratch / "since", arguments.base, earlier, workers, code))
+                print(found[-6].line(), flush=True)
         if arguments.add_one:
             size = len(list((out / "corpus").glob("*.txt"))) if (out / "corpus").is_dir() else arguments.articles
-            release = rebuilt_with_one_more(out, size)
-            found += records("incremental, one article added",
-                             timed_publish(release, Path(folder) / "incremental", arguments.base, full))
+            newer = rebuilt_with_one_more(out, size)
+            for label, code, workers in runs:
+                scratch = Path(folder) / label.replace(" ", "-")
+                found += records(f"incremental, one article added, {label}", timed_publish(
+                    newer, scratch / "incremental", arguments.base, scratch / "full", workers, code))
     if arguments.save:
         save(found)
     else:

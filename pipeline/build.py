@@ -107,7 +107,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
             _write_reports(release, validations)
             previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous,
-                              report_html=render_validation_html(validations))
+                              report_html=render_validation_html(validations), workers=options.workers)
         del store  # close it before the release is served
         _write_build_report(release, rejections, validations, timings)
         publication.promote(out, release)

@@ -73,12 +73,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_dumps(store: ox.Store, folder: Path) -> list[Dump]:
-    """Write newsgraph.ttl, newsgraph.nt.gz, newsgraph.trig and newsgraph.jsonld into `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    quads = len(store)
-    written: list[tuple[str, str, str, str | None, int]] = []
-
+def _union_dumps(store: ox.Store, folder: Path) -> list[tuple[str, str, str, str | None, int]]:
     # No name or time in the gzip header: the same dataset gives the same bytes (and checksum).
     with ((folder / "newsgraph.nt.gz").open("wb") as raw,
           gzip.GzipFile("", "wb", compresslevel=6, fileobj=raw, mtime=0) as out):
@@ -86,17 +81,34 @@ def write_dumps(store: ox.Store, folder: Path) -> list[Dump]:
         _union(store).serialize(counter, ox.RdfFormat.N_TRIPLES)
     triples = counter.lines
     ox.serialize(_union(store), str(folder / "newsgraph.ttl"), ox.RdfFormat.TURTLE, prefixes=_prefixes())
-    written.append(("newsgraph.ttl", "Turtle: union of all graphs", "text/turtle", None, triples))
-    written.append(("newsgraph.nt.gz", "N-Triples, gzip: union of all graphs",
-                    "application/n-triples", "application/gzip", triples))
+    return [("newsgraph.ttl", "Turtle: union of all graphs", "text/turtle", None, triples),
+            ("newsgraph.nt.gz", "N-Triples, gzip: union of all graphs", "application/n-triples",
+             "application/gzip", triples)]
 
+
+def _trig_dump(store: ox.Store, folder: Path) -> list[tuple[str, str, str, str | None, int]]:
     store.dump(str(folder / "newsgraph.trig"), ox.RdfFormat.TRIG, prefixes=_prefixes())
-    written.append(("newsgraph.trig", "TriG: one named graph per article", "application/trig",
-                    None, quads))
+    return [("newsgraph.trig", "TriG: one named graph per article", "application/trig", None, len(store))]
 
+
+def _jsonld_dump(store: ox.Store, folder: Path) -> list[tuple[str, str, str, str | None, int]]:
     store.dump(str(folder / "newsgraph.jsonld"), ox.RdfFormat.JSON_LD)
-    written.append(("newsgraph.jsonld", "JSON-LD: all named graphs", "application/ld+json",
-                    None, quads))
+    return [("newsgraph.jsonld", "JSON-LD: all named graphs", "application/ld+json", None, len(store))]
 
+
+# The dumps in the order they are listed, in parts that can be written in parallel (the Turtle
+# and N-Triples dumps share their triple count).
+PARTS = ("union", "trig", "jsonld")
+_WRITERS = {"union": _union_dumps, "trig": _trig_dump, "jsonld": _jsonld_dump}
+
+
+def write_part(store: ox.Store, folder: Path, part: str) -> list[Dump]:
+    """Write one part of PARTS into `folder` (made if missing): its dumps."""
+    folder.mkdir(parents=True, exist_ok=True)
     return [Dump(name, title, media, compression, (folder / name).stat().st_size, sha256_of(folder / name), n)
-            for name, title, media, compression, n in written]
+            for name, title, media, compression, n in _WRITERS[part](store, folder)]
+
+
+def write_dumps(store: ox.Store, folder: Path) -> list[Dump]:
+    """Write newsgraph.ttl, newsgraph.nt.gz, newsgraph.trig and newsgraph.jsonld into `folder`."""
+    return [dump for part in PARTS for dump in write_part(store, folder, part)]

@@ -3,13 +3,18 @@
 A resource page (actor, place, event, article) is a function of the lookups it made in
 the store (recorded by `siteread.Reader.reading`) and of what every page shares: the
 templates, the code that draws pages, the base IRI and the dataset description. Each
-publish stores, per page, its lookups and the digest of their results in a manifest
-beside the site folder (`<site>.pages.sqlite`, outside it, so the site stays exactly
-what is served). The next publish replays a page's lookups against the new store; when
-the digest and the shared fingerprint are the same, the page, its .ttl and its .jsonld
-are hard-linked from the previous site instead of drawn again, byte for byte what
-drawing them would give. The manifest is a database, not a dict in memory, so a site
-of any size is checked with memory bounded by one page's lookups.
+publish stores, per page, its lookups in a manifest beside the site folder
+(`<site>.pages.sqlite`, outside it, so the site stays exactly what is served).
+
+A lookup's result is a function of the set of union triples matching its pattern (the
+store returns them in index order, which depends on the terms alone). So the next
+publish compares the previous release's store with the new one, graph by graph (equal
+dumps need no more; graphs are per article, so most are equal), and keeps the union
+triples that were added or removed. A page none of whose lookup patterns matches one of
+them would come out byte for byte the same: it, its .ttl and its .jsonld are hard-linked
+from the previous site instead of drawn again. The manifest is a database, not a dict in
+memory, so a site of any size is checked with memory bounded by one page's lookups and
+the changed triples.
 """
 
 from __future__ import annotations
@@ -20,26 +25,32 @@ import os
 import shutil
 import sqlite3
 import zlib
-from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from importlib import metadata
+from itertools import product
 from pathlib import Path
 
-from .siteread import SITE_SOURCE, Reads
+import pyoxigraph as ox
 
-Replay = Callable[[list[list[str | None]]], str]  # recorded lookups -> their digest now (Reader.replayed)
+from .siteread import SITE_SOURCE, Reads
 
 # The modules whose code decides what a resource page says; a change to any redraws all pages.
 PAGE_CODE = ("site.py", "siteread.py", "views.py", "charts.py", "vocab.py", "reuse.py")
 SUFFIXES = (".html", ".ttl", ".jsonld")  # a resource page and its RDF documents
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS shared (fingerprint TEXT NOT NULL)",
-           "CREATE TABLE IF NOT EXISTS page (iri TEXT PRIMARY KEY, stem TEXT NOT NULL, digest TEXT NOT NULL,"
-           " lookups BLOB NOT NULL)")
+           "CREATE TABLE IF NOT EXISTS page (iri TEXT PRIMARY KEY, stem TEXT NOT NULL, lookups BLOB NOT NULL)")
+Key = tuple[str | None, str | None, str | None]  # a lookup pattern as IRIs, None for a wildcard
 
 
 def manifest_path(site_dir: Path) -> Path:
     """Where the manifest of the site in `site_dir` lives: beside it, named after it."""
     return site_dir.with_name(site_dir.name + ".pages.sqlite")
+
+
+def store_path(site_dir: Path) -> Path:
+    """The store a release's site was drawn from: beside it (publication.py's layout)."""
+    return site_dir.with_name("store")
 
 
 def fingerprint(base: str, meta: dict[str, object]) -> str:
@@ -55,19 +66,17 @@ def fingerprint(base: str, meta: dict[str, object]) -> str:
 
 @dataclass(frozen=True)
 class PageRecord:
-    """One page of a release: its path without suffix, the digest of its lookups, the lookups."""
+    """One page of a release: its path without suffix and the lookups it made."""
 
     stem: str
-    digest: str
     lookups: bytes  # zlib-compressed JSON list of [subject, predicate, object] IRIs or null
 
     @classmethod
     def of(cls, stem: str, reads: Reads) -> PageRecord:
-        return cls(stem, reads.digest(), zlib.compress(json.dumps(reads.patterns()).encode()))
+        return cls(stem, zlib.compress(json.dumps(reads.patterns()).encode()))
 
-    def replayed(self, replay: Replay) -> str:
-        """The digest the same lookups give now."""
-        return replay(json.loads(zlib.decompress(self.lookups)))
+    def keys(self) -> list[Key]:
+        return [tuple(pattern) for pattern in json.loads(zlib.decompress(self.lookups))]
 
 
 class Manifest:
@@ -83,44 +92,87 @@ class Manifest:
         self.db.execute("INSERT INTO shared VALUES (?)", (shared,))
 
     def add(self, iri: str, record: PageRecord) -> None:
-        self.db.execute("INSERT OR REPLACE INTO page VALUES (?, ?, ?, ?)",
-                        (iri, record.stem, record.digest, record.lookups))
+        self.db.execute("INSERT OR REPLACE INTO page VALUES (?, ?, ?)", (iri, record.stem, record.lookups))
 
     def close(self) -> None:
         self.db.commit()
         self.db.close()
 
 
-class Previous:
-    """The previous release's site and manifest: which of its pages can be taken as they are."""
+def _graph_triples(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> set[ox.Triple]:
+    return {quad.triple for quad in store.quads_for_pattern(None, None, None, graph)}
 
-    def __init__(self, site_dir: Path, db: sqlite3.Connection):
+
+def _in_union(store: ox.Store, triple: ox.Triple) -> bool:
+    return next(store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None), None) is not None
+
+
+def changed_keys(old: ox.Store, new: ox.Store) -> frozenset[Key]:
+    """Every lookup pattern (IRIs or wildcards) matching a triple added to or removed from the
+    union of all graphs between `old` and `new`.
+
+    Only graphs whose dumps differ are read triple by triple; a triple that left (or joined)
+    one graph changes the union only if no other graph has (had) it."""
+    graphs = [ox.DefaultGraph(), *dict.fromkeys([*old.named_graphs(), *new.named_graphs()])]
+    keys: set[Key] = set()
+    for graph in graphs:
+        if old.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) == \
+                new.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph):
+            continue
+        before, after = _graph_triples(old, graph), _graph_triples(new, graph)
+        changed = [t for t in after - before if not _in_union(old, t)]
+        changed += [t for t in before - after if not _in_union(new, t)]
+        for triple in changed:
+            # A recorded pattern holds IRIs only, so only IRI positions can be bound in one that matches.
+            keys.update(product(*((None, term.value) if isinstance(term, ox.NamedNode) else (None,)
+                                  for term in (triple.subject, triple.predicate, triple.object))))
+    return frozenset(keys)
+
+
+class Previous:
+    """The previous release's site and manifest: which of its pages can be taken as they are.
+
+    The manifest is opened in each process that asks (page workers have their own), and is
+    not pickled with the rest when the previous site is sent to one."""
+
+    def __init__(self, site_dir: Path, changed: frozenset[Key]):
         self.site_dir = site_dir
-        self.db = db
+        self.changed = changed
+        self._db: tuple[int, sqlite3.Connection] | None = None
 
     @classmethod
-    def open(cls, site_dir: Path | None, shared: str) -> Previous | None:
-        """The previous site, or None when there is none, it has no manifest, or its pages
-        were drawn by other templates, code or dataset description (then all are redrawn)."""
-        if site_dir is None or not manifest_path(site_dir).is_file():
+    def open(cls, site_dir: Path | None, shared: str, store: ox.Store) -> Previous | None:
+        """The previous site, or None when there is none, it has no manifest or store beside it,
+        or its pages were drawn by other templates, code or dataset description (then all are
+        redrawn)."""
+        if site_dir is None or not manifest_path(site_dir).is_file() or not store_path(site_dir).is_dir():
             return None
-        db = sqlite3.connect(f"file:{manifest_path(site_dir)}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT fingerprint FROM shared").fetchone()
-        except sqlite3.DatabaseError:
-            row = None
+        with closing(sqlite3.connect(f"file:{manifest_path(site_dir)}?mode=ro", uri=True)) as db:
+            try:
+                row = db.execute("SELECT fingerprint FROM shared").fetchone()
+            except sqlite3.DatabaseError:
+                row = None
         if row is None or row[0] != shared:
-            db.close()
             return None
-        return cls(Path(site_dir), db)
+        old = ox.Store.read_only(str(store_path(site_dir)))
+        return cls(Path(site_dir), changed_keys(old, store))
 
-    def unchanged(self, iri: str, stem: str, replay: Replay) -> PageRecord | None:
+    def __getstate__(self) -> dict[str, object]:
+        return {"site_dir": self.site_dir, "changed": self.changed, "_db": None}
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None or self._db[0] != os.getpid():
+            self._db = (os.getpid(), sqlite3.connect(f"file:{manifest_path(self.site_dir)}?mode=ro", uri=True))
+        return self._db[1]
+
+    def unchanged(self, iri: str, stem: str) -> PageRecord | None:
         """The record of `iri`'s page if drawing it again now would give the same files."""
-        row = self.db.execute("SELECT stem, digest, lookups FROM page WHERE iri = ?", (iri,)).fetchone()
+        row = self.db.execute("SELECT stem, lookups FROM page WHERE iri = ?", (iri,)).fetchone()
         if row is None or row[0] != stem or not all((self.site_dir / (stem + s)).is_file() for s in SUFFIXES):
             return None
         record = PageRecord(*row)
-        return record if record.replayed(replay) == record.digest else None
+        return None if any(key in self.changed for key in record.keys()) else record
 
     def take(self, stem: str, site_dir: Path) -> None:
         """Hard-link (or, across file systems, copy) the page and its documents into `site_dir`.
@@ -138,4 +190,6 @@ class Previous:
                 shutil.copy2(source, target)
 
     def close(self) -> None:
-        self.db.close()
+        if self._db is not None and self._db[0] == os.getpid():
+            self._db[1].close()
+        self._db = None

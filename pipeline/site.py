@@ -8,19 +8,27 @@ replaces characters HTML forbids, and JSON is written so it cannot close a scrip
 
 Memory stays bounded by one page: each listing query is streamed once from the store
 into a spool file (listing.py) and read from there by every pass that needs it (the
-resource pages, the paged indexes, the search index). Resource pages whose lookups
-give what they gave in the previous release are taken from it (reuse.py).
+resource pages, the paged indexes, the search index). Resource pages none of whose
+lookups matches a triple changed since the previous release are taken from it (reuse.py).
+
+The resource pages, most of the work, can be drawn by worker processes (`Workers`), each
+with its own read-only handle of the store (one does not survive `fork`) and its own
+caches; the parent streams them the pages a chunk at a time and gathers what they drew
+into the manifest, so the site is the same whoever drew which page.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import re
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -38,6 +46,7 @@ from .vocab import NGT, PREFIXES
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # rows per index page
+CHUNK = 100  # resource pages a worker is sent at a time: few messages, yet work spread evenly
 LATEST = 10  # events on the home page
 
 # C0/C1 controls (but tab, newline, carriage return) and noncharacters may not appear in HTML.
@@ -98,7 +107,8 @@ class SiteWriter:
         self.env = environment()
         self.meta = meta  # dataset-wide values every page shows (title, licence, downloads)
         self.shared = fingerprint(self.reader.base, meta)
-        self.previous = previous  # the previous release's site folder, whose unchanged pages are reused
+        # The previous release's site, whose unchanged pages are reused.
+        self.previous = Previous.open(previous, self.shared, store)
         self.pages = 0
         self.documents = 0
         self.reused = 0  # resource pages (with their documents) taken from the previous site
@@ -149,8 +159,9 @@ class SiteWriter:
 
     # -- the site ----------------------------------------------------------------------
 
-    def write(self) -> None:
-        """Every page of the site, with the RDF documents beside the resource pages."""
+    def write(self, workers: Workers | None = None) -> None:
+        """Every page of the site, with the RDF documents beside the resource pages; the
+        resource pages drawn by `workers` when given."""
         base = self.reader.base
         with tempfile.TemporaryDirectory(prefix="newsgraph-listings-") as spools:
             def spool(kind: str, query: str, **values: str) -> Spool:
@@ -161,51 +172,83 @@ class SiteWriter:
             events = spool("event", "events")
             articles = spool("article", "articles")
             types = spool("type", "event_types")
-            self._resource_pages({"actor": actors, "place": places, "event": events, "article": articles})
+            self._resource_pages({"actor": actors, "place": places, "event": events, "article": articles},
+                                 workers)
             self._event_types(types, events)
             self._site_pages(actors, places, events, articles, types)
         self.views.forget()  # the dumps come next: leave them the memory
         self._static()
 
-    def _resource_pages(self, listings: dict[str, Spool]) -> None:
-        """A page per actor, place, event and article: taken from the previous site when its
-        lookups give the same results, else drawn; each recorded in the new manifest."""
-        draw = {"actor": self._entity, "place": self._entity, "event": self._event, "article": self._article}
-        previous = Previous.open(self.previous, self.shared)
+    def _resource_pages(self, listings: dict[str, Spool], workers: Workers | None) -> None:
+        """A page per actor, place, event and article: taken from the previous site when none
+        of its lookups can give another result, else drawn; each recorded in the new manifest.
+
+        Pages go CHUNK at a time to the `workers` (or are drawn here), at most two chunks a
+        worker in flight, so memory stays bounded whatever the number of pages."""
+        items = ((row["e"], kind) for kind, rows in listings.items() for row in rows)
         manifest = Manifest(self.site_dir, self.shared)
         try:
-            for kind, rows in listings.items():
-                for row in rows:
-                    self._resource_page(row["e"], kind, draw[kind], previous, manifest)
+            if workers is None:
+                for chunk in _chunks(items, CHUNK):
+                    self._absorb(self.draw(chunk), manifest)
+                return
+            pending: deque[Future[Drawn]] = deque()
+            for chunk in _chunks(items, CHUNK):
+                pending.append(workers.submit(_draw, chunk))
+                if len(pending) >= 2 * workers.count:
+                    self._absorb(pending.popleft().result(), manifest)
+            while pending:
+                self._absorb(pending.popleft().result(), manifest)
         finally:
             manifest.close()
-            if previous is not None:
-                previous.close()
+            if self.previous is not None:
+                self.previous.close()
 
-    def _resource_page(self, iri: str, kind: str, draw: Callable[[str, str], None], previous: Previous | None,
-                       manifest: Manifest) -> None:
+    def _absorb(self, drawn: Drawn, manifest: Manifest) -> None:
+        for iri, record in drawn.records:
+            manifest.add(iri, record)
+        self.problems += drawn.problems
+        self.failed.update(drawn.failed)
+        self.pages += drawn.pages
+        self.documents += drawn.documents
+        self.reused += drawn.reused
+
+    def draw(self, items: list[tuple[str, str]]) -> Drawn:
+        """Draw (or take from the previous site) the pages of `items` (IRI, kind): what it gave.
+
+        The counts are returned, not kept, for whichever process collects them."""
+        drawn = Drawn()
+        counted = self.pages, self.documents
+        draws = {"actor": self._entity, "place": self._entity, "event": self._event, "article": self._article}
+        for iri, kind in items:
+            self._resource_page(iri, kind, draws[kind], drawn)
+        drawn.pages, drawn.documents = self.pages - counted[0], self.documents - counted[1]
+        self.pages, self.documents = counted
+        return drawn
+
+    def _resource_page(self, iri: str, kind: str, draw: Callable[[str, str], None], drawn: Drawn) -> None:
         path = self.paths.page(iri)
         if path is None:
-            self.problems.append(f"{iri}: no page written, the IRI is not of a form the site mirrors")
+            drawn.problems.append(f"{iri}: no page written, the IRI is not of a form the site mirrors")
             return
         stem = path.removesuffix(".html")
-        record = previous.unchanged(iri, stem, self.reader.replayed) if previous is not None else None
+        record = self.previous.unchanged(iri, stem) if self.previous is not None else None
         if record is not None:
-            previous.take(stem, self.site_dir)
-            manifest.add(iri, record)
-            self.pages, self.documents, self.reused = self.pages + 1, self.documents + 1, self.reused + 1
+            self.previous.take(stem, self.site_dir)
+            drawn.records.append((iri, record))
+            self.pages, self.documents, drawn.reused = self.pages + 1, self.documents + 1, drawn.reused + 1
             return
         try:
             with self.reader.reading() as reads:
                 draw(iri, kind)
         except (ValueError, KeyError, TypeError, IndexError) as error:
             # Data the shapes should have stopped: name the resource, keep publishing the rest.
-            self.problems.append(f"{iri}: page not written: {error!r}")
-            self.failed.add(iri)
+            drawn.problems.append(f"{iri}: page not written: {error!r}")
+            drawn.failed.append(iri)
             log.warning("publish: %s: page not written: %r", iri, error)
             return
         if reads.replayable:
-            manifest.add(iri, PageRecord.of(stem, reads))
+            drawn.records.append((iri, PageRecord.of(stem, reads)))
 
     def _entity(self, iri: str, kind: str) -> None:
         view = self.views.entity(iri, kind)
@@ -336,6 +379,65 @@ class SiteWriter:
 
     def _static(self) -> None:
         shutil.copytree(SITE_SOURCE / "static", self.site_dir / "static", dirs_exist_ok=True)
+
+
+@dataclass
+class Drawn:
+    """What drawing some resource pages gave: their manifest records, failures and counts."""
+
+    records: list[tuple[str, PageRecord]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    pages: int = 0
+    documents: int = 0
+    reused: int = 0
+
+
+_worker: SiteWriter | None = None  # in a worker process: its writer, on its own handle of the store
+
+
+def _start_worker(store_path: str, site_dir: Path, base: str, meta: dict[str, object],
+                  previous: Previous | None) -> None:
+    global _worker
+    _worker = SiteWriter(ox.Store.read_only(store_path), site_dir, base, meta=meta)
+    _worker.previous = previous  # its changed lookups as the parent found them; the manifest is reopened
+
+
+def _draw(items: list[tuple[str, str]]) -> Drawn:
+    assert _worker is not None
+    return _worker.draw(items)
+
+
+def _run(task: Callable[..., object], *args: object) -> object:
+    assert _worker is not None
+    return task(_worker.reader.store, *args)
+
+
+class Workers:
+    """`count` processes, each with the store at `store_path` opened read-only and a SiteWriter
+    like `writer` on it: they draw resource pages, or run any task given the store.
+
+    They are forked from a fork server, not from this process: a child forked from a process
+    with threads (the store's, the pool's own) may inherit a lock held by a thread it does not
+    have, and hang (seen). Like any `spawn`, a fork server imports the main module again in
+    each worker: a script that publishes with workers needs an `if __name__ == "__main__"` guard."""
+
+    def __init__(self, store_path: Path, count: int, writer: SiteWriter):
+        self.count = count
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        self.pool = ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(
+            str(store_path), writer.site_dir, writer.reader.base, writer.meta, writer.previous))
+
+    def submit(self, task: Callable[..., object], *args: object) -> Future:
+        return self.pool.submit(task, *args)
+
+    def run(self, task: Callable[..., object], *args: object) -> Future:
+        """`task(store, *args)` in a worker, on its store."""
+        return self.pool.submit(_run, task, *args)
+
+    def close(self) -> None:
+        self.pool.shutdown()
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:

@@ -11,13 +11,12 @@ lookup costs the resource's degree.
 
 While a page is drawn, `Reader.reading()` records every lookup it makes (a `Reads`):
 the page is a function of those lookups' results, so a later publish can tell whether
-the page would come out the same by replaying the lookups alone (`Reader.replayed`).
+the page would come out the same from which triples changed (reuse.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -80,20 +79,6 @@ class Reads:
         """The lookups as IRIs (None for a wildcard), in the order they were made."""
         return [[None if t is None else t.value for t in pattern] for pattern in self.results]
 
-    def digest(self) -> str:
-        return page_digest(result_digest(pattern, triples) for pattern, triples in self.results.items())
-
-
-def result_digest(pattern: Pattern, triples: list[ox.Triple]) -> bytes:
-    """What one lookup returned: a digest of the pattern and its triples (canonical N-Triples)."""
-    ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return hashlib.sha256(repr(pattern).encode() + b"\0" + ntriples).digest()
-
-
-def page_digest(results: Iterable[bytes]) -> str:
-    """A page's digest: of its lookups' digests, in the order they were made."""
-    return hashlib.sha256(b"".join(results)).hexdigest()
-
 
 def distinct_triples(store: ox.Store, pattern: Pattern) -> list[ox.Triple]:
     """The triples matching `pattern` in any graph, each once, in index order."""
@@ -109,14 +94,12 @@ class Reader:
 
     CACHED = 50_000  # lookups remembered
     CACHED_SIZE = 64  # largest result remembered, in triples
-    CACHED_DIGESTS = 200_000  # digests of lookups remembered, for replaying pages' lookups
 
     def __init__(self, store: ox.Store, base: str):
         self.store = store
         self.base = base if base.endswith("/") else base + "/"
         self._recording: list[Reads] = []
         self._cache: dict[Pattern, list[ox.Triple]] = {}
-        self._digests: dict[Pattern, bytes] = {}
 
     @contextmanager
     def reading(self) -> Iterator[Reads]:
@@ -136,22 +119,6 @@ class Reader:
     def forget(self) -> None:
         """Drop the lookups remembered across pages."""
         self._cache.clear()
-        self._digests.clear()
-
-    def replayed(self, patterns: list[list[str | None]]) -> str:
-        """The digest a page's recorded lookups (IRIs, None for a wildcard) give now: equal
-        digests, equal page. Pages share lookups, so their digests are remembered."""
-        results = []
-        for names in patterns:
-            pattern = tuple(None if n is None else ox.NamedNode(n) for n in names)
-            found = self._digests.get(pattern)
-            if found is None:
-                found = result_digest(pattern, self.triples(*pattern))
-                if len(self._digests) >= self.CACHED_DIGESTS:
-                    del self._digests[next(iter(self._digests))]  # the oldest
-                self._digests[pattern] = found
-            results.append(found)
-        return page_digest(results)
 
     def replay(self, reads: Reads) -> None:
         """Record `reads`, made earlier, as if they were made now (their results are the same)."""

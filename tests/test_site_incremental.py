@@ -1,4 +1,5 @@
-"""Publishing with the previous release's site reuses unchanged pages and equals a full publish."""
+"""Publishing with the previous release's site reuses unchanged pages and equals a full publish,
+and publishing in several worker processes equals publishing in one."""
 
 from __future__ import annotations
 
@@ -7,27 +8,41 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pipeline.publish import publish
-from test_site_sample import BASE, sample_store
+from pipeline.reuse import changed_keys
+from test_site_sample import BASE, sample_quads
 
 ADDED = "002-hostile"  # the article the earlier release did not have
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+HAMA = ox.NamedNode(f"{BASE}id/place/hama")
 
 
 def files(site: Path) -> dict[str, bytes]:
     return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-def without_article(article: str) -> ox.Store:
-    store = sample_store()
-    store.remove_graph(ox.NamedNode(f"{BASE}graph/article/{article}"))
-    return store
+def release(folder: Path, quads) -> tuple[ox.Store, Path]:
+    """A release as the build lays it out: the store in `folder`/store, its site to be in `folder`/site."""
+    folder.mkdir(parents=True)
+    store = ox.Store(str(folder / "store"))
+    store.extend(quads)
+    store.flush()
+    return store, folder / "site"
+
+
+def without_article(article: str) -> list[ox.Quad]:
+    return [q for q in sample_quads() if q.graph_name != ox.NamedNode(f"{BASE}graph/article/{article}")]
+
+
+def published(folder: Path, quads, previous: Path | None = None, workers: int = 1, **options):
+    store, site = release(folder, quads)
+    return publish(store, site, BASE, previous=previous, workers=workers, **options)
 
 
 def test_adding_an_article_redraws_only_what_it_touches_and_equals_a_full_publish(tmp_path):
-    earlier = publish(without_article(ADDED), tmp_path / "earlier" / "site", BASE)
+    earlier = published(tmp_path / "earlier", without_article(ADDED))
     assert earlier.reused == 0
-    store = sample_store()
-    incremental = publish(store, tmp_path / "incremental" / "site", BASE, previous=tmp_path / "earlier" / "site")
-    full = publish(store, tmp_path / "full" / "site", BASE)
+    incremental = published(tmp_path / "incremental", sample_quads(), previous=tmp_path / "earlier" / "site")
+    full = published(tmp_path / "full", sample_quads())
 
     assert files(tmp_path / "incremental" / "site") == files(tmp_path / "full" / "site")
     assert incremental.pages == full.pages and incremental.documents == full.documents
@@ -39,14 +54,63 @@ def test_adding_an_article_redraws_only_what_it_touches_and_equals_a_full_publis
 
 
 def test_every_resource_page_is_reused_unless_what_all_pages_show_changed(tmp_path):
-    store = sample_store()
-    earlier = publish(store, tmp_path / "earlier" / "site", BASE)
-    again = publish(store, tmp_path / "same" / "site", BASE, previous=tmp_path / "earlier" / "site")
+    earlier = published(tmp_path / "earlier", sample_quads())
+    again = published(tmp_path / "same", sample_quads(), previous=tmp_path / "earlier" / "site")
     assert files(tmp_path / "same" / "site") == files(tmp_path / "earlier" / "site")
     resource_pages = sum(1 for kind in ("actor", "place", "event", "article")
                          for _ in (tmp_path / "earlier/site/id" / kind).glob("*.html"))
     assert again.reused == resource_pages and again.pages == earlier.pages
     # The dataset description (here: whether there is a report to link) is on every page.
-    with_report = publish(store, tmp_path / "report" / "site", BASE, previous=tmp_path / "earlier" / "site",
-                          report_html="<!DOCTYPE html><title>r</title><p>ok</p>")
+    with_report = published(tmp_path / "report", sample_quads(), previous=tmp_path / "earlier" / "site",
+                            report_html="<!DOCTYPE html><title>r</title><p>ok</p>")
     assert with_report.reused == 0
+
+
+def test_a_changed_label_redraws_every_page_showing_it_and_equals_a_full_publish(tmp_path):
+    published(tmp_path / "earlier", sample_quads())
+    renamed = [ox.Quad(q.subject, q.predicate, ox.Literal("Hamah", language="en"), q.graph_name)
+               if q.subject == HAMA and q.predicate == RDFS_LABEL else q for q in sample_quads()]
+    incremental = published(tmp_path / "incremental", renamed, previous=tmp_path / "earlier" / "site")
+    full = published(tmp_path / "full", renamed)
+    assert files(tmp_path / "incremental" / "site") == files(tmp_path / "full" / "site")
+    assert 0 < incremental.reused < incremental.pages
+    site = tmp_path / "incremental" / "site"
+    assert "Hamah" in (site / "id/place/hama.html").read_text()
+    assert not (site / "id/place/hama.html").samefile(tmp_path / "earlier/site/id/place/hama.html")
+    event = site / "id/event/2024-12-05-attack-hama.html"
+    assert "Hamah" in event.read_text()
+    assert not event.samefile(tmp_path / "earlier/site/id/event/2024-12-05-attack-hama.html")
+
+
+def test_only_triples_that_change_the_union_of_graphs_count_as_changed(tmp_path):
+    old, _ = release(tmp_path / "old", sample_quads())
+    label = next(q for q in sample_quads() if q.subject == HAMA and q.predicate == RDFS_LABEL)
+    # The same triple once more, in a graph of its own: the union, and so every page, is the same.
+    copied, _ = release(tmp_path / "copied", [*sample_quads(), ox.Quad(*label.triple, ox.NamedNode(f"{BASE}graph/x"))])
+    assert changed_keys(old, copied) == frozenset()
+    dropped, _ = release(tmp_path / "dropped", [q for q in sample_quads() if q.triple != label.triple])
+    keys = changed_keys(old, dropped)
+    assert {(HAMA.value, None, None), (HAMA.value, RDFS_LABEL.value, None), (None, RDFS_LABEL.value, None),
+            (None, None, None)} <= keys
+    assert all(key[2] is None for key in keys)  # the object, a literal, is in no recorded lookup
+    assert (f"{BASE}id/place/homs", None, None) not in keys
+
+
+def test_publishing_in_worker_processes_equals_publishing_in_one(tmp_path):
+    one = published(tmp_path / "one", sample_quads(), report_html="<!DOCTYPE html><title>r</title><p>ok</p>")
+    two = published(tmp_path / "two", sample_quads(), workers=2,
+                    report_html="<!DOCTYPE html><title>r</title><p>ok</p>")
+    assert files(tmp_path / "two" / "site") == files(tmp_path / "one" / "site")
+    assert (two.pages, two.documents, two.dumps, two.problems) == (one.pages, one.documents, one.dumps,
+                                                                   one.problems)
+    manifests = [tmp_path / name / "site.pages.sqlite" for name in ("one", "two")]
+    assert manifests[0].read_bytes() == manifests[1].read_bytes()
+
+
+def test_an_incremental_publish_in_worker_processes_equals_a_full_one(tmp_path):
+    published(tmp_path / "earlier", without_article(ADDED), workers=2)
+    incremental = published(tmp_path / "incremental", sample_quads(), previous=tmp_path / "earlier" / "site",
+                            workers=2)
+    published(tmp_path / "full", sample_quads())
+    assert files(tmp_path / "incremental" / "site") == files(tmp_path / "full" / "site")
+    assert 0 < incremental.reused < incremental.pages
