@@ -214,25 +214,25 @@ def read_around() -> ReadAround:
                       frozenset(p.n3() for p in typed), frozenset(p.n3() for p in inverse))
 
 
-class _LineIndex:
-    """What `batch_is_exact` reads of a set of lines.
-
-    The classes of each node, the values of the type-checked predicates, and counts: of
-    the objects of each (subject, predicate) and of the subjects of each (inverse
-    predicate, object). An article's lines are part of the union's, so the union shows a
-    node as the article does exactly when these counts are equal.
-    """
+class _UnionIndex:
+    """The lines of a batch's union by (subject, predicate), and by (predicate, object) for the
+    inverse predicates: what `batch_is_exact` looks up around a focus node."""
 
     def __init__(self, lines: Iterable[Line], around: ReadAround):
-        self.classes: dict[str, set[str]] = defaultdict(set)
-        self.typed: dict[tuple[str, str], list[str]] = defaultdict(list)
-        self.out = Counter((s, p) for s, p, _ in lines)
-        self.into = Counter((p, o) for _, p, o in lines if p in around.inverse)
-        for s, p, o in lines:
-            if p == _TYPE:
-                self.classes[s].add(o)
-            elif p in around.typed:
-                self.typed[(s, p)].append(o)
+        self.around = around
+        self._read: dict[frozenset[str], frozenset[str]] = {}
+        self.out: dict[tuple[str, str], list[Line]] = defaultdict(list)
+        self.into: dict[tuple[str, str], list[Line]] = defaultdict(list)
+        for line in lines:
+            self.out[(line[0], line[1])].append(line)
+            if line[1] in around.inverse:
+                self.into[(line[1], line[2])].append(line)
+
+    def read_of(self, classes: frozenset[str]) -> frozenset[str]:
+        """The predicates the shapes read from a node of these classes (a node's classes recur)."""
+        if (read := self._read.get(classes)) is None:
+            read = self._read[classes] = frozenset().union(*(self.around.read.get(c, ()) for c in classes))
+        return read
 
 
 def validation_triples(article: Iterable[Triple], resolved: Mapping) -> frozenset:
@@ -265,22 +265,35 @@ def _by_subject(graph: Iterable[Triple]) -> dict:
 _TYPE = RDF.type.n3()
 
 
-def batch_is_exact(mine: _LineIndex, union: _LineIndex, around: ReadAround) -> bool:
-    """Whether the union shows every focus node of an article as the article's lines do (see
-    the module doc). Lines are compared before the store canonicalises their literals:
-    equal lines are equal in the store too."""
-    for focus, classes in mine.classes.items():
-        if len(classes) != union.out[(focus, _TYPE)]:
-            return False
-        for predicate in set().union(*(around.read.get(c, ()) for c in classes)):
-            if mine.out[(focus, predicate)] != union.out[(focus, predicate)]:
-                return False
-            if predicate in around.typed and any(
-                    mine.out[(v, _TYPE)] != union.out[(v, _TYPE)] for v in mine.typed[(focus, predicate)]):
-                return False
-        if any(mine.into[(p, focus)] != union.into[(p, focus)] for p in around.inverse):
-            return False
-    return True
+def batch_is_exact(mine: frozenset[Line], union: _UnionIndex) -> dict[str, set[str]] | None:
+    """The classes of each focus node of an article whose lines are `mine`, if the union shows
+    every one of them as the article does (see the module doc), else None.
+
+    The article's lines are part of the union's, so the union shows a node as the article
+    does exactly when each union line the shapes read around it is one of the article's.
+    Lines are compared before the store canonicalises their literals: equal lines are
+    equal in the store too.
+    """
+    classes: dict[str, set[str]] = defaultdict(set)
+    for subject, predicate, value in mine:
+        if predicate == _TYPE:
+            classes[subject].add(value)
+
+    def shown(key: tuple[str, str], lines: Mapping[tuple[str, str], list[Line]] = union.out) -> bool:
+        return all(line in mine for line in lines.get(key, ()))
+
+    for focus, types in classes.items():
+        if not shown((focus, _TYPE)):
+            return None
+        for predicate in union.read_of(frozenset(types)):
+            if not shown((focus, predicate)):
+                return None
+            if predicate in union.around.typed and not all(
+                    shown((value, _TYPE)) for _, _, value in union.out.get((focus, predicate), ())):
+                return None
+        if not all(shown((predicate, focus), union.into) for predicate in union.around.inverse):
+            return None
+    return classes
 
 
 def _format(message: str, bindings: Mapping[str, object]) -> str:
@@ -430,12 +443,11 @@ def _validate_one_batch(own: Mapping[str, frozenset], prepared: Prepared) -> dic
     """Validate the articles whose validation triples are `own`, in one run over their union."""
     lines = as_lines(own)
     union = set().union(*lines.values())
-    union_index = _LineIndex(union, prepared.around)
+    union_index = _UnionIndex(union, prepared.around)
     exact = {}  # the focus nodes of each article the batch gives exactly
     for article_id, mine in lines.items():
-        index = _LineIndex(mine, prepared.around)
-        if batch_is_exact(index, union_index, prepared.around):
-            exact[article_id] = index.classes.keys()
+        if (classes := batch_is_exact(mine, union_index)) is not None:
+            exact[article_id] = classes.keys()
     validations = _validate_union(exact, _store(union)) if exact else {}
     for article_id in own.keys() - exact.keys():
         validations[article_id] = validate_graph(_graph(own[article_id]), materialised=True)
