@@ -41,7 +41,7 @@ import hashlib
 import json
 import re
 import shutil
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, repeat
 from dataclasses import dataclass
