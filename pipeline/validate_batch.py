@@ -13,8 +13,8 @@ union of their validation graphs:
   each focus node means (SHACL 1.0, 5.3.1), so also for groups such as a UNION branch or
   a FILTER NOT EXISTS that would otherwise see $this unbound.
 
-The union goes into Oxigraph as N-Triples lines (a triple shared by articles written once), and
-the checks below work on those lines: no rdflib graph of the union is made.
+The union goes into Oxigraph as N-Triples lines (a resolved node's written once per corpus, in
+`Prepared`), and the checks below work on those lines: no rdflib graph of the union is made.
 
 A result is the article's when its focus node is typed in the article's validation graph
 (the article plus the resolved triples it reaches). That gives the same results as
@@ -41,8 +41,9 @@ import hashlib
 import json
 import re
 import shutil
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain, repeat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,45 +215,51 @@ def read_around() -> ReadAround:
                       frozenset(p.n3() for p in typed), frozenset(p.n3() for p in inverse))
 
 
-class _LineIndex:
-    """What `batch_is_exact` reads of a set of lines.
-
-    The classes of each node, the values of the type-checked predicates, and counts: of
-    the objects of each (subject, predicate) and of the subjects of each (inverse
-    predicate, object). An article's lines are part of the union's, so the union shows a
-    node as the article does exactly when these counts are equal.
-    """
+class _UnionIndex:
+    """The lines of a batch's union by (subject, predicate), and by (predicate, object) for the
+    inverse predicates: what `batch_is_exact` looks up around a focus node."""
 
     def __init__(self, lines: Iterable[Line], around: ReadAround):
-        self.classes: dict[str, set[str]] = defaultdict(set)
-        self.typed: dict[tuple[str, str], list[str]] = defaultdict(list)
-        self.out = Counter((s, p) for s, p, _ in lines)
-        self.into = Counter((p, o) for _, p, o in lines if p in around.inverse)
-        for s, p, o in lines:
-            if p == _TYPE:
-                self.classes[s].add(o)
-            elif p in around.typed:
-                self.typed[(s, p)].append(o)
+        self.around = around
+        self._read: dict[frozenset[str], frozenset[str]] = {}
+        self.out: dict[tuple[str, str], list[Line]] = defaultdict(list)
+        self.into: dict[tuple[str, str], list[Line]] = defaultdict(list)
+        for line in lines:
+            self.out[(line[0], line[1])].append(line)
+            if line[1] in around.inverse:
+                self.into[(line[1], line[2])].append(line)
+
+    def read_of(self, classes: frozenset[str]) -> frozenset[str]:
+        """The predicates the shapes read from a node of these classes (a node's classes recur)."""
+        if (read := self._read.get(classes)) is None:
+            read = self._read[classes] = frozenset().union(*(self.around.read.get(c, ()) for c in classes))
+        return read
 
 
-def validation_triples(article: Iterable[Triple], resolved: Mapping) -> frozenset:
-    """The triples of the article's validation graph (see validate.article_validation_graph).
-
-    `resolved` maps each subject of the resolved graph to its triples.
-    """
-    triples = set(article)
+def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
+    """The subjects of the resolved graph the article reaches (through objects, transitively)."""
+    reached: list = []
     seen: set = set()
-    pending = [o for _, _, o in triples if isinstance(o, URIRef)]
+    pending = [o for _, _, o in article if isinstance(o, URIRef)]
     while pending:
         node = pending.pop()
         if node in seen:
             continue
         seen.add(node)
-        for triple in resolved.get(node, ()):
-            triples.add(triple)
-            if isinstance(triple[2], URIRef):
-                pending.append(triple[2])
-    return frozenset(triples)
+        if (triples := resolved.get(node)) is not None:
+            reached.append(node)
+            pending += (o for _, _, o in triples if isinstance(o, URIRef))
+    return reached
+
+
+def validation_triples(article: Iterable[Triple], resolved: Mapping, reached: list | None = None) -> frozenset:
+    """The triples of the article's validation graph (see validate.article_validation_graph).
+
+    `resolved` maps each subject of the resolved graph to its triples; `reached` is the
+    article's `_reached`, when already known.
+    """
+    reached = _reached(article, resolved) if reached is None else reached
+    return frozenset(set(article).union(*(resolved[node] for node in reached)))
 
 
 def _by_subject(graph: Iterable[Triple]) -> dict:
@@ -265,22 +272,31 @@ def _by_subject(graph: Iterable[Triple]) -> dict:
 _TYPE = RDF.type.n3()
 
 
-def batch_is_exact(mine: _LineIndex, union: _LineIndex, around: ReadAround) -> bool:
-    """Whether the union shows every focus node of an article as the article's lines do (see
-    the module doc). Lines are compared before the store canonicalises their literals:
-    equal lines are equal in the store too."""
-    for focus, classes in mine.classes.items():
-        if len(classes) != union.out[(focus, _TYPE)]:
-            return False
-        for predicate in set().union(*(around.read.get(c, ()) for c in classes)):
-            if mine.out[(focus, predicate)] != union.out[(focus, predicate)]:
-                return False
-            if predicate in around.typed and any(
-                    mine.out[(v, _TYPE)] != union.out[(v, _TYPE)] for v in mine.typed[(focus, predicate)]):
-                return False
-        if any(mine.into[(p, focus)] != union.into[(p, focus)] for p in around.inverse):
-            return False
-    return True
+def batch_is_exact(mine: frozenset[Line], union: _UnionIndex) -> dict[str, set[str]] | None:
+    """The classes of each focus node of an article whose lines are `mine`, if the union shows
+    every one of them as the article does (see the module doc), else None.
+
+    The article's lines are part of the union's, so the union shows a node as the article
+    does exactly when each union line the shapes read around it is one of the article's.
+    Lines are compared before the store canonicalises their literals: equal lines are
+    equal in the store too. The keys are gathered first and looked up in one pass: a call
+    per key made most of the cost.
+    """
+    classes: dict[str, set[str]] = defaultdict(set)
+    for subject, _, kind in [line for line in mine if line[1] == _TYPE]:
+        classes[subject].add(kind)
+    around, out = union.around, union.out
+    keys, into_keys = [], []
+    for focus, kinds in classes.items():
+        read = union.read_of(frozenset(kinds))
+        keys.append((focus, _TYPE))
+        keys += zip(repeat(focus), read)
+        for predicate in read & around.typed:
+            keys += ((value, _TYPE) for _, _, value in out.get((focus, predicate), ()))
+        into_keys += zip(around.inverse, repeat(focus))
+    needed = chain(chain.from_iterable(map(out.get, keys, repeat(()))),
+                   chain.from_iterable(map(union.into.get, into_keys, repeat(()))))
+    return classes if mine.issuperset(needed) else None
 
 
 def _format(message: str, bindings: Mapping[str, object]) -> str:
@@ -350,25 +366,8 @@ def _term_line(term) -> str:
     return _quoteLiteral(term) if isinstance(term, Literal) else term.n3()
 
 
-def as_lines(own: Mapping[str, frozenset]) -> dict[str, frozenset[Line]]:
-    """Each article's validation triples as N-Triples lines, each triple object written once.
-
-    Triples are looked up by identity: the articles share the resolved graph's triple
-    objects, and rdflib hashes a term in Python, which made most of the cost of
-    comparing triples.
-    """
-    written: dict[int, tuple[Triple, Line]] = {}  # the triple is kept so that its id stays its own
-    lines = {}
-    for article_id, triples in own.items():
-        mine = []
-        for triple in triples:
-            known = written.get(id(triple))
-            if known is None:
-                known = written[id(triple)] = (triple, (_term_line(triple[0]), _term_line(triple[1]),
-                                                        _term_line(triple[2])))
-            mine.append(known[1])
-        lines[article_id] = frozenset(mine)
-    return lines
+def _line(triple: Triple) -> Line:
+    return _term_line(triple[0]), _term_line(triple[1]), _term_line(triple[2])
 
 
 def _store(lines: Iterable[Line]) -> pyoxigraph.Store:
@@ -414,11 +413,19 @@ class Prepared:
 
     Made once per corpus (`prepare`) and reused by every call that validates some of its
     articles, so that a build validating a chunk at a time does not index the resolved
-    graph again for each chunk.
+    graph again for each chunk, nor write a resolved node's lines again for each batch
+    that reaches it.
     """
 
     resolved: Mapping
     around: ReadAround
+    written: dict = dataclasses.field(default_factory=dict)  # a subject's lines, once it was reached
+
+    def lines_of(self, subject) -> list[Line]:
+        """The N-Triples lines of a resolved subject's triples."""
+        if (lines := self.written.get(subject)) is None:
+            lines = self.written[subject] = [_line(t) for t in self.resolved[subject]]
+        return lines
 
 
 def prepare(resolved: Iterable[Triple], *, materialised: bool = False) -> Prepared:
@@ -426,19 +433,25 @@ def prepare(resolved: Iterable[Triple], *, materialised: bool = False) -> Prepar
     return Prepared(_by_subject(resolved if materialised else _materialised(resolved)), read_around())
 
 
-def _validate_one_batch(own: Mapping[str, frozenset], prepared: Prepared) -> dict[str, Validation]:
-    """Validate the articles whose validation triples are `own`, in one run over their union."""
-    lines = as_lines(own)
-    union = set().union(*lines.values())
-    union_index = _LineIndex(union, prepared.around)
+@dataclass(frozen=True)
+class ValidationGraph:
+    """An article's validation graph, as its triples and as N-Triples lines."""
+
+    triples: frozenset
+    lines: frozenset[Line]
+
+
+def _validate_one_batch(own: Mapping[str, ValidationGraph], prepared: Prepared) -> dict[str, Validation]:
+    """Validate the articles whose validation graphs are `own`, in one run over their union."""
+    union = set().union(*(graph.lines for graph in own.values()))
+    union_index = _UnionIndex(union, prepared.around)
     exact = {}  # the focus nodes of each article the batch gives exactly
-    for article_id, mine in lines.items():
-        index = _LineIndex(mine, prepared.around)
-        if batch_is_exact(index, union_index, prepared.around):
-            exact[article_id] = index.classes.keys()
+    for article_id, graph in own.items():
+        if (classes := batch_is_exact(graph.lines, union_index)) is not None:
+            exact[article_id] = classes.keys()
     validations = _validate_union(exact, _store(union)) if exact else {}
     for article_id in own.keys() - exact.keys():
-        validations[article_id] = validate_graph(_graph(own[article_id]), materialised=True)
+        validations[article_id] = validate_graph(_graph(own[article_id].triples), materialised=True)
     return validations
 
 
@@ -459,16 +472,20 @@ def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterab
     with _without_gc():
         prepared = resolved if isinstance(resolved, Prepared) else prepare(resolved, materialised=materialised)
         for ids in batches(articles, batch_size):
-            own = {}
+            triples, reached, graphs = {}, {}, {}
             for article_id in ids:
                 graph = articles[article_id] if materialised else _materialised(articles[article_id])
-                own[article_id] = validation_triples(graph, prepared.resolved)
-            digests = {a: content_digest(t) for a, t in own.items()} if cache else {}
+                graphs[article_id], reached[article_id] = graph, _reached(graph, prepared.resolved)
+                triples[article_id] = validation_triples(graph, prepared.resolved, reached[article_id])
+            digests = {a: content_digest(t) for a, t in triples.items()} if cache else {}
             if cache:
                 for article_id, digest in digests.items():
                     if (hit := cache.get(digest)) is not None:
                         validations[article_id] = hit
-                        del own[article_id]
+                        del triples[article_id]
+            # the article's own triples are written here, the resolved ones once per corpus
+            own = {a: ValidationGraph(t, frozenset(chain(map(_line, graphs[a]), *map(prepared.lines_of, reached[a]))))
+                   for a, t in triples.items()}
             fresh = _validate_one_batch(own, prepared) if own else {}
             validations.update(fresh)
             if cache:
