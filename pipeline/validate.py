@@ -24,9 +24,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from pipeline.publication import NoPublication
-from pipeline.reason import check_consistency, materialise
+from pipeline.reason import check_consistency, hierarchy, materialise
 from pipeline.store import open_read_only
-from pipeline.vocab import PREFIXES
+from pipeline.vocab import NG, PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES_DIR = ROOT / "shapes"
@@ -189,15 +189,30 @@ def validate_graph(data: Graph, materialised: bool = False) -> Validation:
     )
 
 
+@functools.cache
+def mention_links() -> frozenset[URIRef]:
+    """The predicates from an event to its mentions: ng:hasMention and what it entails (gaf:denotedBy).
+
+    An article's validation graph keeps only those to the article's own mentions: with
+    all of them, every article mentioning an event would change, and be validated again,
+    whenever one more article mentions it. No shape needs the others (Event-hasMention
+    needs one mention, which the article's own is).
+    """
+    forwards = {p for p, inverted in hierarchy().entailed.get(NG.hasMention, ()) if not inverted}
+    return frozenset({NG.hasMention} | forwards)
+
+
 def article_validation_graph(article: Graph, resolved: Graph) -> Graph:
     """An article's graph plus the resolved triples about what it refers to, transitively.
 
     This is what the build validates per article: its mentions' events with their
-    participations, actors, places, geometries and countries. Mentions of other articles
-    that an event lists are IRIs only here (their triples are in their own graphs).
+    participations, actors, places, geometries and countries, each event with the
+    article's own mentions only (see `mention_links`).
     """
     graph = Graph()
     graph += article
+    own = set(article.subjects())
+    links = mention_links()
     seen: set = set()
     pending = [o for o in article.objects() if isinstance(o, URIRef)]
     while pending:
@@ -206,6 +221,8 @@ def article_validation_graph(article: Graph, resolved: Graph) -> Graph:
             continue
         seen.add(node)
         for triple in resolved.triples((node, None, None)):
+            if triple[1] in links and isinstance(triple[2], URIRef) and triple[2] not in own:
+                continue  # another article's mention (a value that is no IRI stays, to be judged)
             graph.add(triple)
             if isinstance(triple[2], URIRef):
                 pending.append(triple[2])

@@ -55,7 +55,8 @@ from rdflib.namespace import RDF, SH
 from rdflib.plugins.serializers.nt import _quoteLiteral
 
 from pipeline.reason import entailed
-from pipeline.validate import SHAPES_DIR, Validation, ValidationResult, _results, shapes_graph, validate_graph
+from pipeline.validate import (SHAPES_DIR, Validation, ValidationResult, _results, mention_links, shapes_graph,
+                               validate_graph)
 from pipeline.validate_core import Finding, core_findings, rdflib_term, target_pattern
 
 Triple = tuple
@@ -155,13 +156,17 @@ class ReadAround:
     paths, and every predicate a SPARQL constraint of theirs names, since ours restrict
     any variable predicate to named ones); `typed`: predicates whose values' rdf:type is
     checked (sh:class, or a SPARQL `?value a ...`); `inverse`: predicates read towards
-    the focus node (sh:inversePath, or `... pred $this` in a SPARQL constraint). All in
-    N-Triples, as the batch's lines name them.
+    the focus node (sh:inversePath, or `... pred $this` in a SPARQL constraint);
+    `growable`: predicates the shapes read only value by value and by sh:minCount (their
+    largest), so that values the union adds change no verdict on the article's own values
+    once the article has that many (see `batch_is_exact`). All in N-Triples, as the
+    batch's lines name them.
     """
 
     read: dict[str, frozenset[str]]
     typed: frozenset[str]
     inverse: frozenset[str]
+    growable: dict[str, int]
 
 
 def _namespaces(shapes: Graph) -> dict[str, str]:
@@ -211,8 +216,33 @@ def read_around() -> ReadAround:
     for shape, predicates in by_shape.items():
         for target in shapes.objects(shape, SH.targetClass):
             read[target] |= predicates
+    growable = _growable(shapes, typed | inverse | set().union(
+        *(_names(namespaces, str(shapes.value(c, SH.select))) for c in shapes.objects(None, SH.sparql))))
     return ReadAround({c.n3(): frozenset(p.n3() for p in ps) for c, ps in read.items()},
-                      frozenset(p.n3() for p in typed), frozenset(p.n3() for p in inverse))
+                      frozenset(p.n3() for p in typed), frozenset(p.n3() for p in inverse),
+                      {p.n3(): n for p, n in growable.items()})
+
+
+# What a property shape may say of a predicate that stays `growable`: its values one by one, a minimum count.
+_VALUE_WISE = {RDF.type, SH.path, SH.targetClass, SH.message, SH.severity, SH.minCount, SH.nodeKind, SH.datatype,
+               SH["in"], SH.pattern, SH.minLength, SH.maxLength, SH.minInclusive, SH.maxInclusive,
+               SH.minExclusive, SH.maxExclusive}
+
+
+def _growable(shapes: Graph, excluded: set) -> dict[URIRef, int]:
+    """The predicates read only as simple paths of shapes saying nothing but `_VALUE_WISE`, with
+    their largest sh:minCount; none that is `excluded` (named by a SPARQL constraint, class-checked
+    or read backwards) or read by any other path."""
+    counts: dict[URIRef, int] = {}
+    refused = set(excluded) | {RDF.type}
+    for shape, path in shapes.subject_objects(SH.path):
+        if not isinstance(path, URIRef):
+            refused.update(p for p, _ in _path_predicates(shapes, path))
+        elif set(shapes.predicates(shape)) - _VALUE_WISE:
+            refused.add(path)
+        else:
+            counts[path] = max(counts.get(path, 0), max((int(n) for n in shapes.objects(shape, SH.minCount)), default=0))
+    return {p: n for p, n in counts.items() if p not in refused}
 
 
 class _UnionIndex:
@@ -237,7 +267,9 @@ class _UnionIndex:
 
 
 def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
-    """The subjects of the resolved graph the article reaches (through objects, transitively)."""
+    """The subjects of the resolved graph the article reaches (through objects, transitively),
+    never through a link to another article's mention (see `validate.mention_links`)."""
+    own, links = {s for s, _, _ in article}, mention_links()
     reached: list = []
     seen: set = set()
     pending = [o for _, _, o in article if isinstance(o, URIRef)]
@@ -248,7 +280,7 @@ def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
         seen.add(node)
         if (triples := resolved.get(node)) is not None:
             reached.append(node)
-            pending += (o for _, _, o in triples if isinstance(o, URIRef))
+            pending += (o for _, p, o in triples if isinstance(o, URIRef) and (p not in links or o in own))
     return reached
 
 
@@ -259,7 +291,10 @@ def validation_triples(article: Iterable[Triple], resolved: Mapping, reached: li
     article's `_reached`, when already known.
     """
     reached = _reached(article, resolved) if reached is None else reached
-    return frozenset(set(article).union(*(resolved[node] for node in reached)))
+    own, links = {s for s, _, _ in article}, mention_links()
+    return frozenset(set(article).union(*(resolved[node] for node in reached))
+                     - {t for node in reached for t in resolved[node]
+                        if t[1] in links and isinstance(t[2], URIRef) and t[2] not in own})
 
 
 def _by_subject(graph: Iterable[Triple]) -> dict:
@@ -277,7 +312,10 @@ def batch_is_exact(mine: frozenset[Line], union: _UnionIndex) -> dict[str, set[s
     every one of them as the article does (see the module doc), else None.
 
     The article's lines are part of the union's, so the union shows a node as the article
-    does exactly when each union line the shapes read around it is one of the article's.
+    does exactly when each union line the shapes read around it is one of the article's;
+    for a `growable` predicate it is enough that the article has its sh:minCount of values,
+    since the union's other values only add results of their own, which `_validate_union`
+    leaves to the articles that have them.
     Lines are compared before the store canonicalises their literals: equal lines are
     equal in the store too. The keys are gathered first and looked up in one pass: a call
     per key made most of the cost.
@@ -290,7 +328,13 @@ def batch_is_exact(mine: frozenset[Line], union: _UnionIndex) -> dict[str, set[s
     for focus, kinds in classes.items():
         read = union.read_of(frozenset(kinds))
         keys.append((focus, _TYPE))
-        keys += zip(repeat(focus), read)
+        for predicate in read:
+            if (least := around.growable.get(predicate)) is None:
+                keys.append((focus, predicate))
+                continue
+            values = out.get((focus, predicate), ())
+            if least > (own := sum(line in mine for line in values)) and own < len(values):
+                return None  # the union supplies values the article lacks for its minimum: validate it alone
         for predicate in read & around.typed:
             keys += ((value, _TYPE) for _, _, value in out.get((focus, predicate), ()))
         into_keys += zip(around.inverse, repeat(focus))
@@ -378,13 +422,26 @@ def _store(lines: Iterable[Line]) -> pyoxigraph.Store:
     return store
 
 
-def _validate_union(focus_nodes: Mapping[str, Iterable[str]], store: pyoxigraph.Store) -> dict[str, Validation]:
-    """Validate the union once and give each article the results on its focus nodes."""
+def _validate_union(focus_nodes: Mapping[str, Iterable[str]], lines: Mapping[str, frozenset[Line]],
+                    store: pyoxigraph.Store, around: ReadAround) -> dict[str, Validation]:
+    """Validate the union once and give each article the results on its focus nodes (a result
+    on a value of a `growable` predicate only to the articles whose lines hold that value)."""
     by_focus = defaultdict(list)
     for finding in core_findings(store) + _sparql_findings(store):
-        by_focus[_term_line(finding.focus)].append(finding)
-    return {article_id: _article_validation([f for focus in nodes for f in by_focus.get(focus, ())])
+        by_focus[_term_line(finding.focus)].append((finding, _grown_value(finding, around)))
+    return {article_id: _article_validation([f for focus in nodes for f, value in by_focus.get(focus, ())
+                                             if value is None or value in lines[article_id]])
             for article_id, nodes in focus_nodes.items()}
+
+
+def _grown_value(finding: Finding, around: ReadAround) -> Line | None:
+    """The line (focus, predicate, value) a result is about, when its path is a `growable` predicate."""
+    node = finding.triples[0][0]
+    path = next((o for s, p, o in finding.triples if s == node and p == SH.resultPath), None)
+    value = next((o for s, p, o in finding.triples if s == node and p == SH.value), None)
+    if isinstance(path, URIRef) and value is not None and path.n3() in around.growable:
+        return _term_line(finding.focus), path.n3(), _term_line(value)
+    return None
 
 
 def _materialised(triples: Iterable[Triple]) -> set:
@@ -428,6 +485,16 @@ class Prepared:
         return lines
 
 
+def _lines(article: Iterable[Triple], reached: list, prepared: Prepared) -> frozenset[Line]:
+    """`validation_triples` as N-Triples lines: the article's, and the resolved ones written once."""
+    mine = [_line(t) for t in article]
+    own = {line[0] for line in mine}
+    links = {p.n3() for p in mention_links()}
+    resolved = (line for node in reached for line in prepared.lines_of(node)
+                if line[1] not in links or not line[2].startswith("<") or line[2] in own)
+    return frozenset(chain(mine, resolved))
+
+
 def prepare(resolved: Iterable[Triple], *, materialised: bool = False) -> Prepared:
     """Index the resolved graph's triples (materialised first unless they already are)."""
     return Prepared(_by_subject(resolved if materialised else _materialised(resolved)), read_around())
@@ -449,7 +516,8 @@ def _validate_one_batch(own: Mapping[str, ValidationGraph], prepared: Prepared) 
     for article_id, graph in own.items():
         if (classes := batch_is_exact(graph.lines, union_index)) is not None:
             exact[article_id] = classes.keys()
-    validations = _validate_union(exact, _store(union)) if exact else {}
+    validations = _validate_union(exact, {a: g.lines for a, g in own.items()}, _store(union),
+                                  prepared.around) if exact else {}
     for article_id in own.keys() - exact.keys():
         validations[article_id] = validate_graph(_graph(own[article_id].triples), materialised=True)
     return validations
@@ -484,8 +552,7 @@ def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterab
                         validations[article_id] = hit
                         del triples[article_id]
             # the article's own triples are written here, the resolved ones once per corpus
-            own = {a: ValidationGraph(t, frozenset(chain(map(_line, graphs[a]), *map(prepared.lines_of, reached[a]))))
-                   for a, t in triples.items()}
+            own = {a: ValidationGraph(t, _lines(graphs[a], reached[a], prepared)) for a, t in triples.items()}
             fresh = _validate_one_batch(own, prepared) if own else {}
             validations.update(fresh)
             if cache:

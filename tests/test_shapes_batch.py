@@ -110,6 +110,15 @@ def _break(articles: dict[str, Graph], resolved: Graph) -> None:
     resolved.set((event, NG.place, actor))  # class
     place = sorted(resolved.subjects(WGS84.lat, None))[0]
     resolved.set((place, WGS84.lat, Literal("north")))  # datatype, incomparable range
+    # Events that several articles mention: each article's validation graph holds its own
+    # mentions of them only, and the batch's union all of them (ReadAround.growable).
+    owner = {m: a for a, graph in articles.items() for m in graph.subjects(NG.anchorOf, None)}
+    shared = sorted(e for e in set(resolved.subjects(NG.hasMention, None))
+                    if len({owner.get(m) for m in resolved.objects(e, NG.hasMention)} - {None}) > 1)
+    assert len(shared) >= 2, "the corpus should have events that several articles mention"
+    resolved.add((shared[0], NG.hasMention, Literal("a mention")))  # nodeKind, for every article reaching it
+    for mention in [m for m in resolved.objects(shared[1], NG.hasMention) if m in owner][:1]:
+        resolved.remove((shared[1], NG.hasMention, mention))  # minCount, for that mention's article only
 
 
 def _assert_same(out: Path, batch_size: int, fallbacks: list) -> None:
@@ -121,7 +130,8 @@ def _assert_same(out: Path, batch_size: int, fallbacks: list) -> None:
     components = {r.component for results in expected.values() for r in results}
     assert {"sh:LessThanConstraintComponent", "sh:MinLengthConstraintComponent", "sh:PatternConstraintComponent",
             "sh:DatatypeConstraintComponent", "sh:MaxInclusiveConstraintComponent",
-            "sh:ClassConstraintComponent"} <= components
+            "sh:ClassConstraintComponent", "sh:NodeKindConstraintComponent",
+            "sh:MinCountConstraintComponent"} <= components
     fallbacks.clear()
     assert _batched(articles, resolved, batch_size=batch_size) == expected
     assert len(fallbacks) < len(articles) / 2  # the batch path itself gave most of them
@@ -198,10 +208,45 @@ def test_cache_is_used_and_invalidated(built_corpus, tmp_path, monkeypatch):
 
 
 def test_validation_triples_are_the_article_validation_graph(built_seeds):
-    """The batch's validation graphs are the reference's."""
+    """The batch's validation graphs are the reference's, and hold no other article's mention."""
     publication = read_publication(built_seeds)
     resolved = publication.resolved
     by_subject = validate_batch._by_subject(resolved)
     for article_id, graph in publication.articles.items():
         triples = validate_batch.validation_triples(set(graph), by_subject)
         assert triples == set(article_validation_graph(graph, resolved)), article_id
+        mentions = {o for _, p, o in triples if p == NG.hasMention}
+        assert mentions and mentions <= set(graph.subjects()), article_id
+
+
+def test_an_article_joining_an_event_leaves_the_others_validation_graphs(built_seeds):
+    """One more mention of an event the seeds report changes no other article's validation digest
+    (so none is validated again), while its own graph lists its mention."""
+    from pipeline.extract import extract, load_nlp
+    from pipeline.ingest import ingest
+    from pipeline.link import event_keys, link
+    from pipeline.map import map_article_graph, map_resolved, mention_events
+    from pipeline.model import Article, DateOrigin
+    from pipeline.reason import entailed
+    from pipeline.vocab import Minter
+
+    nlp, minter = load_nlp(), Minter()
+    seeds = [extract(a, nlp) for a in ingest([ROOT / "seeds"]).articles]
+    text = "Syrian opposition forces entered the suburbs of Homs."
+    added = extract(Article(id="005_added", source_name="005_added.txt", path="005_added.txt", text=text,
+                            prose=text, checksum="sha256:" + "0" * 64, date=seeds[1].article.date,
+                            date_origin=DateOrigin.METADATA), nlp)
+
+    def digests(extractions, previous=None):
+        corpus = link(extractions, previous)
+        prepared = validate_batch.prepare(map_resolved(corpus, minter).triples)
+        events = mention_events(corpus)
+        graphs = {a: map_article_graph(x, events, minter).triples for a, x in corpus.extractions.items()}
+        return corpus, {a: validate_batch.content_digest(validate_batch.validation_triples(
+            g | entailed(g), prepared.resolved)) for a, g in graphs.items()}
+
+    before, old = digests(seeds)
+    after, new = digests([*seeds, added], event_keys(before))
+    joined = [e for e in after.events if {a for a, _ in e.mentions} > {"005_added"}]
+    assert joined, "the added article should mention an event of the seeds"
+    assert {a: new[a] for a in old} == old
