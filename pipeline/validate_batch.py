@@ -21,9 +21,12 @@ A result is the article's when its focus node is typed in the article's validati
 validating the article alone as long as what the shapes read around a focus node is the
 same in the union as in the article's graph: its values of the predicates the shapes of
 its classes read, the types of the values of class-checked properties, and the triples
-pointing at it along inverse paths (`ReadAround`, derived from the shapes). The batch
-checks exactly that per article and validates any article for which it does not hold on
-its own, with the per-article path.
+pointing at it along inverse paths (`ReadAround`, derived from the shapes). One kind of
+predicate may have more values in the union: one the shapes read only value by value and
+by sh:minCount (ng:hasMention: an article's graph lists its own mentions of an event, the
+union every batch article's); a result on such a value goes only to the articles holding
+it. The batch checks this per article and validates any article for which it does not
+hold on its own, with the per-article path.
 
 `validate_articles` is the entry point: batches of BATCH_SIZE articles (memory stays
 bounded however large the corpus), and an optional cache of Validations by the digest of
