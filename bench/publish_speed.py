@@ -13,7 +13,7 @@ then OUT's current one over it. With --baseline DIR (a checkout of other code, e
 archive main`) the same runs of that code's publish, in one process, come first.
 
     python bench/publish_speed.py [--articles 100] [--out DIR] [--workers 2] [--add-one | --since RELEASE]
-                                  [--baseline DIR] [--save]
+                                  [--baseline DIR] [--results DIR]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from generate_corpus import generate
-from results import Record, save
+from results import Record, results_option, save
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--since", type=Path, help="an earlier release of OUT (e.g. one article less): also time "
                         "publishing OUT's current release over a fresh publish of that one, without a rebuild")
     parser.add_argument("--baseline", type=Path, help="a checkout of other code to time first, in one process")
-    parser.add_argument("--save", action="store_true", help="merge the records into bench/results")
+    results_option(parser)
     arguments = parser.parse_args()
     found: list[Record] = []
     with tempfile.TemporaryDirectory(prefix="newsgraph-publish-") as folder:
@@ -142,11 +142,7 @@ def main() -> None:
                 scratch = Path(folder) / label.replace(" ", "-")
                 found += records(f"incremental, one article added, {label}", timed_publish(
                     newer, scratch / "incremental", arguments.base, scratch / "full", workers, code))
-    if arguments.save:
-        save(found)
-    else:
-        for record in found:
-            print(record.line())
+    save(found, arguments.results)
 
 
 if __name__ == "__main__":
