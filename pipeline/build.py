@@ -73,7 +73,7 @@ class BuildOptions:
     max_bytes: int = MAX_BYTES
     workers: int = 0  # > 0: extract on a local Dask cluster of that many processes, map and validate on as many
     scheduler: str | None = None  # a Dask scheduler address: extract on that cluster
-    progress: Callable | None = None  # wraps an iterable to show progress (tqdm in the CLI)
+    progress: Callable | None = None  # tqdm in the CLI: wraps an iterable, or counts by update() given total=
     store_url: str | None = None  # also write the graphs to this external SPARQL 1.1 store
     store_protocol: str = "gsp"  # how: Graph Store Protocol ("gsp") or SPARQL Update ("update")
 
