@@ -11,7 +11,7 @@ and with the same number of processes:
   so that its processes do not count in the build's peak memory.
 The ratio of the first two figures is the overhead of everything newsgraph adds to parsing.
 
-    python bench/build_speed.py [--articles 1000] [--processes 2]
+    python bench/build_speed.py [--articles 1000] [--processes 2] [--keep FOLDER]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ NEWSGRAPH = str(Path(sys.executable).with_name("newsgraph"))
 class Build:
     seconds: float
     stages: dict[str, float]  # as the build reports them
+    graphs_written: int  # into the store; the rest were the previous release's as they are
 
 
 def spacy_seconds(texts: list[str], processes: int) -> float:
@@ -60,7 +62,7 @@ def run_build(corpus: Path, out: Path, processes: int) -> Build:
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     report = json.loads((out / "current" / "report" / "build.json").read_text())
-    return Build(seconds, report["seconds"])
+    return Build(seconds, report["seconds"], report["graphs_written"])
 
 
 def add_article(source: Path, corpus: Path, name: str) -> None:
@@ -75,10 +77,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it: corpus, publication")
     results_option(parser)
     arguments = parser.parse_args()
     n, processes = arguments.articles, arguments.processes
-    with tempfile.TemporaryDirectory(prefix="newsgraph-bench-") as folder:
+    if arguments.keep:
+        arguments.keep.mkdir(parents=True)
+    with (nullcontext(str(arguments.keep)) if arguments.keep else
+          tempfile.TemporaryDirectory(prefix="newsgraph-bench-")) as folder:
         generated = generate(n + 1, Path(folder) / "generated")
         names = sorted(p.name for p in generated.glob("*.txt"))
         corpus = Path(folder) / "corpus"
@@ -92,7 +98,8 @@ def main() -> None:
         incremental = run_build(corpus, Path(folder) / "out", processes)
         parse = spacy_seconds(texts, processes)
     for label, build in (("full", full), ("one added", incremental)):
-        print(f"{label} build {build.seconds:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in build.stages.items()))
+        print(f"{label} build {build.seconds:.1f} s ({build.graphs_written} graphs written): "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in build.stages.items()))
     validation = full.stages.get(VALIDATION, 0.0)
     save([
         Record(f"build articles/s ({n} articles, {processes} processes)", n / full.seconds, "articles/s",
@@ -105,8 +112,12 @@ def main() -> None:
         Record(f"SHACL validation per article graph ({n} articles)", 1000 * validation / n, "ms"),
         Record(f"SHACL validation share of the build's process time ({n} articles, {processes} processes)",
                validation / (full.seconds * max(processes, 1)), "fraction"),
+        Record(f"graphs written into the store when adding one article to {n}", incremental.graphs_written,
+               "graphs", f"graphs written by the full build of {n}", full.graphs_written),
     ] + [Record(f"build stage: {stage} ({n} articles, {processes} processes)", seconds, "s")
-         for stage, seconds in full.stages.items()], arguments.results)
+         for stage, seconds in full.stages.items()]
+      + [Record(f"add one article, stage: {stage} ({n} articles, {processes} processes)", seconds, "s")
+         for stage, seconds in incremental.stages.items()], arguments.results)
 
 
 if __name__ == "__main__":

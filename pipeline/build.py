@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,7 +27,7 @@ from .parallel import extract_corpus
 from .publish import publish
 from .remote import PushSummary, push
 from .reason import entailed, ontology_graph
-from .store import StoreWriter, graph_documents, open_read_only
+from .store import StoredGraphs, StoreWriter, graph_documents, open_read_only, write_digests
 from .validate import Validation, format_report, merged_report_graph, render_validation_html
 from .validate_batch import Prepared, prepare, validate_articles
 from .vocab import DEFAULT_BASE, Minter
@@ -100,16 +101,19 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
                                        scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
         last = publication.current(out) if (out / publication.CURRENT).is_dir() else None
-        store, validations = _store_validated(list(extracted.extractions), minter, release, out / "cache",
+        writer = StoreWriter(release.store, StoredGraphs.of(last) if last else None)
+        store, validations = _store_validated(list(extracted.extractions), minter, release, writer, out / "cache",
                                               options.workers, options.progress, timings, _event_keys(last))
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         with timings.stage("publish"):
             _write_reports(release, validations)
             previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous,
-                              report_html=render_validation_html(validations), workers=options.workers)
-        del store  # close it before the release is served
-        _write_build_report(release, rejections, validations, timings)
+                              report_html=render_validation_html(validations), workers=options.workers,
+                              graph_digests=writer.digests)
+        graphs_written = writer.written
+        del store, writer  # close the store before the release is served
+        _write_build_report(release, rejections, validations, timings, graphs_written)
         publication.promote(out, release)
     except BaseException:
         publication.discard(release)
@@ -136,7 +140,7 @@ def _event_keys(release: publication.Publication | None) -> EventKeys | None:
 
 
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
-                     cache: Path, processes: int, progress: Callable | None, timings: Timings,
+                     writer: StoreWriter, cache: Path, processes: int, progress: Callable | None, timings: Timings,
                      previous: EventKeys | None) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
@@ -145,11 +149,11 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     article is left out and the rest linked again (what was merged with it across
     articles may change) into the emptied store; this repeats until all pass. Returns
     the store and the validation of every article (published or quarantined). Events keep
-    the keys of `previous` (the last release's); the keys given out are written into the release.
+    the keys of `previous` (the last release's); the keys given out, and the digests of the
+    graphs `writer` stored, are written into the release.
     """
     validations: dict[str, Validation] = {}
     quarantined: set[str] = set()
-    writer = StoreWriter(release.store)
     while True:
         with timings.stage("link"):
             corpus = link([x for x in extractions if x.article.id not in quarantined], previous)
@@ -174,7 +178,9 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
                 writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
                 writer.add(resolved.name, published_resolved.ntriples())
                 release.event_keys.write_text(json.dumps(keys.to_json(), indent=1), encoding="utf-8")
-                return writer.close(), validations
+                store = writer.close()
+                write_digests(release, writer.digests)
+                return store, validations
         quarantined |= failed
         writer.clear()
 
@@ -262,11 +268,13 @@ def _published_resolved(resolved: NamedGraph, inferred: set, minter: Minter) -> 
 
 
 def _write_build_report(release: publication.Publication, rejections, validations: dict[str, Validation],
-                        timings: Timings) -> None:
-    """What was rejected and quarantined, and how long each stage took (the pushing excepted)."""
+                        timings: Timings, graphs_written: int) -> None:
+    """What was rejected and quarantined, how many graphs were written into the store (the rest
+    were the previous release's as they are), and how long each stage took (the pushing excepted)."""
     report = {
         "rejected": [{"path": r.path, "problem": r.problem} for r in rejections],
         "quarantined": sorted(a for a, v in validations.items() if not v.conforms),
+        "graphs_written": graphs_written,
         "seconds": timings.seconds,
     }
     (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -276,6 +284,5 @@ def _write_reports(release: publication.Publication, validations: dict[str, Vali
     """The SHACL report as text and as Turtle (also in the site, beside the HTML report that
     publish writes as report.html)."""
     (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
-    shacl_report = merged_report_graph(validations)
-    shacl_report.serialize(release.report / "validation.ttl", format="turtle")
-    shacl_report.serialize(release.site / "report.ttl", format="turtle")
+    merged_report_graph(validations).serialize(release.report / "validation.ttl", format="turtle")
+    shutil.copyfile(release.report / "validation.ttl", release.site / "report.ttl")

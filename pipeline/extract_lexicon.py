@@ -233,16 +233,14 @@ def _latin(name: str) -> bool:
 
 def _unique_city_keys(lex: Lexicon) -> None:
     """Two cities with one name get distinct keys: the most populous keeps the plain slug."""
-    by_key: dict[str, list[Entry]] = {}
+    by_key: dict[str, dict[Entry, None]] = {}  # each key's entries, once each, in the order met
     for entries in lex.places.values():
         for entry in entries:
             if entry.record.geonames and entry.record.kind == "Place":
-                by_key.setdefault(entry.record.key, [])
-                if entry not in by_key[entry.record.key]:
-                    by_key[entry.record.key].append(entry)
+                by_key.setdefault(entry.record.key, {})[entry] = None
     renamed: dict[int, EntityRecord] = {}
-    for key, entries in by_key.items():
-        entries.sort(key=lambda e: (-e.population, e.record.geonames))
+    for key, unique in by_key.items():
+        entries = sorted(unique, key=lambda e: (-e.population, e.record.geonames))
         for entry in entries[1:]:
             renamed[entry.record.geonames] = EntityRecord(
                 f"{key}-{entry.record.geonames}", entry.record.label, entry.record.kind, entry.record.aliases,

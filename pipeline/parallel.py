@@ -77,8 +77,8 @@ def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, wo
     """Extract every article, reusing cached extractions of unchanged articles.
 
     With `scheduler` (a Dask scheduler address) the work goes to that cluster; with
-    `workers` > 0 to a local cluster of that many worker processes; else it runs
-    here. Either way articles go BATCH at a time. Results come back in the order of
+    `workers` > 0 to a local cluster of that many worker processes (unless there is one
+    batch to do); else it runs here. Either way articles go BATCH at a time. Results come back in the order of
     `articles`, wherever they ran.
     """
     fingerprint = extractor_fingerprint()
@@ -86,7 +86,8 @@ def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, wo
     todo = [a for a in articles if a.id not in cached]
     batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
     bar = progress(total=len(todo), desc="extract", unit="article") if progress and todo else None
-    if scheduler or workers:
+    # A local cluster takes seconds to start: not worth it for a single batch (one article added).
+    if scheduler or (workers and len(batches) > 1):
         results = _on_dask(batches, scheduler, workers, bar, reader)
     else:
         results = []

@@ -41,6 +41,12 @@ class Publication:
         """The event keys this release gave out (link.EventKeys), which the next build keeps."""
         return self.root / "event-keys.json"
 
+    @property
+    def graph_digests(self) -> Path:
+        """The digest of each named graph in the store (store.StoredGraphs), which the next build
+        compares its graphs with to write only those that changed."""
+        return self.root / "graphs.json"
+
 
 class NoPublication(FileNotFoundError):
     def __init__(self, out: Path):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,7 +52,8 @@ class PublishSummary:
 
 
 def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None = None,
-            report_html: str | None = None, workers: int = 1) -> PublishSummary:
+            report_html: str | None = None, workers: int = 1,
+            graph_digests: Mapping[str, str] | None = None) -> PublishSummary:
     """Write the site, dumps, VoID and DCAT for the dataset in `store` into `site_dir`.
 
     `previous`, when given, is the site folder of the release being replaced: pages whose
@@ -59,14 +61,16 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     same bytes a full publish writes. `report_html`, when given, is the build's validation
     report (our own HTML), published as report.html and linked from the home page.
     `workers` (> 1) processes share the work when `store` is on disk; the site is the same
-    byte for byte.
+    byte for byte. `graph_digests`, the digest of each named graph of `store` (as the build
+    wrote them, store.graph_digest), lets the comparison with the previous release read only
+    the graphs whose digest changed.
     """
     base = base if base.endswith("/") else base + "/"
     site_dir = Path(site_dir)
     site_dir.mkdir(parents=True, exist_ok=True)
     about = description(base, datetime.now(timezone.utc).date())
     meta = dataclasses.asdict(about) | {"report": report_html is not None}
-    writer = SiteWriter(store, site_dir, base, meta=meta, previous=previous)
+    writer = SiteWriter(store, site_dir, base, meta=meta, previous=previous, graph_digests=graph_digests)
     downloads = site_dir / "downloads"
     with tempfile.TemporaryDirectory(prefix=".publish-", dir=site_dir.parent) as scratch:
         snapshot = _checkpoint(store, Path(scratch) / "store") if workers > 1 else None

@@ -8,9 +8,10 @@ publish stores, per page, its lookups in a manifest beside the site folder
 
 A lookup's result is a function of the set of union triples matching its pattern (the
 store returns them in index order, which depends on the terms alone). So the next
-publish compares the previous release's store with the new one, graph by graph (equal
-dumps need no more; graphs are per article, so most are equal), and keeps the union
-triples that were added or removed. A page none of whose lookup patterns matches one of
+publish compares the previous release's store with the new one, graph by graph (only
+the graphs whose digests the build found changed, or, without digests, those whose
+dumps differ; graphs are per article, so most are equal), and keeps the union triples
+that were added or removed. A page none of whose lookup patterns matches one of
 them would come out byte for byte the same: it, its .ttl and its .jsonld are hard-linked
 from the previous site instead of drawn again. The manifest is a database, not a dict in
 memory, so a site of any size is checked with memory bounded by one page's lookups and
@@ -25,6 +26,7 @@ import os
 import shutil
 import sqlite3
 import zlib
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from importlib import metadata
@@ -33,7 +35,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .publication import Publication
 from .siteread import SITE_SOURCE, Reads
+from .store import StoredGraphs
 
 # The modules whose code decides what a resource page says; a change to any redraws all pages.
 PAGE_CODE = ("site.py", "siteread.py", "views.py", "charts.py", "vocab.py", "reuse.py")
@@ -46,11 +50,6 @@ Key = tuple[str | None, str | None, str | None]  # a lookup pattern as IRIs, Non
 def manifest_path(site_dir: Path) -> Path:
     """Where the manifest of the site in `site_dir` lives: beside it, named after it."""
     return site_dir.with_name(site_dir.name + ".pages.sqlite")
-
-
-def store_path(site_dir: Path) -> Path:
-    """The store a release's site was drawn from: beside it (publication.py's layout)."""
-    return site_dir.with_name("store")
 
 
 def fingerprint(base: str, meta: dict[str, object]) -> str:
@@ -107,15 +106,18 @@ def _in_union(store: ox.Store, triple: ox.Triple) -> bool:
     return next(store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None), None) is not None
 
 
-def changed_keys(old: ox.Store, new: ox.Store) -> frozenset[Key]:
+def changed_keys(old: ox.Store, new: ox.Store, graphs: Iterable[str] | None = None) -> frozenset[Key]:
     """Every lookup pattern (IRIs or wildcards) matching a triple added to or removed from the
     union of all graphs between `old` and `new`.
 
-    Only graphs whose dumps differ are read triple by triple; a triple that left (or joined)
+    `graphs`, when given, names the only named graphs whose content may differ (the build
+    knows them by their digests), and no other is read; else every graph is compared by its
+    dump. Only graphs that differ are read triple by triple; a triple that left (or joined)
     one graph changes the union only if no other graph has (had) it."""
-    graphs = [ox.DefaultGraph(), *dict.fromkeys([*old.named_graphs(), *new.named_graphs()])]
+    named = dict.fromkeys([*old.named_graphs(), *new.named_graphs()]) if graphs is None \
+        else map(ox.NamedNode, sorted(graphs))
     keys: set[Key] = set()
-    for graph in graphs:
+    for graph in (ox.DefaultGraph(), *named):
         if old.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) == \
                 new.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph):
             continue
@@ -127,6 +129,11 @@ def changed_keys(old: ox.Store, new: ox.Store) -> frozenset[Key]:
             keys.update(product(*((None, term.value) if isinstance(term, ox.NamedNode) else (None,)
                                   for term in (triple.subject, triple.predicate, triple.object))))
     return frozenset(keys)
+
+
+def changed_graphs(old: Mapping[str, str], new: Mapping[str, str]) -> set[str]:
+    """The graphs, by IRI, that two releases' digests (store.StoredGraphs) say differ or are in one only."""
+    return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
 
 
 class Previous:
@@ -141,11 +148,16 @@ class Previous:
         self._db: tuple[int, sqlite3.Connection] | None = None
 
     @classmethod
-    def open(cls, site_dir: Path | None, shared: str, store: ox.Store) -> Previous | None:
+    def open(cls, site_dir: Path | None, shared: str, store: ox.Store,
+             digests: Mapping[str, str] | None = None) -> Previous | None:
         """The previous site, or None when there is none, it has no manifest or store beside it,
         or its pages were drawn by other templates, code or dataset description (then all are
-        redrawn)."""
-        if site_dir is None or not manifest_path(site_dir).is_file() or not store_path(site_dir).is_dir():
+        redrawn). `digests` are those of `store`'s graphs; with the previous release's, only the
+        graphs whose digests differ are compared."""
+        if site_dir is None:
+            return None
+        release = Publication(Path(site_dir).parent)  # the site's release: its store is beside it
+        if not manifest_path(site_dir).is_file() or not release.store.is_dir():
             return None
         with closing(sqlite3.connect(f"file:{manifest_path(site_dir)}?mode=ro", uri=True)) as db:
             try:
@@ -154,8 +166,10 @@ class Previous:
                 row = None
         if row is None or row[0] != shared:
             return None
-        old = ox.Store.read_only(str(store_path(site_dir)))
-        return cls(Path(site_dir), changed_keys(old, store))
+        old = ox.Store.read_only(str(release.store))
+        stored = StoredGraphs.of(release)
+        graphs = changed_graphs(stored.digests, digests) if stored is not None and digests is not None else None
+        return cls(Path(site_dir), changed_keys(old, store, graphs))
 
     def __getstate__(self) -> dict[str, object]:
         return {"site_dir": self.site_dir, "changed": self.changed, "_db": None}

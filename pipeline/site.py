@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -99,7 +99,7 @@ class SiteWriter:
     """Writes pages into `site_dir`; counts what it wrote, drew and took from `previous`."""
 
     def __init__(self, store: ox.Store, site_dir: Path, base: str, *, meta: dict[str, object],
-                 previous: Path | None = None):
+                 previous: Path | None = None, graph_digests: Mapping[str, str] | None = None):
         self.reader = Reader(store, base)
         self.views = Views(self.reader)
         self.paths: Paths = self.views.paths
@@ -108,7 +108,7 @@ class SiteWriter:
         self.meta = meta  # dataset-wide values every page shows (title, licence, downloads)
         self.shared = fingerprint(self.reader.base, meta)
         # The previous release's site, whose unchanged pages are reused.
-        self.previous = Previous.open(previous, self.shared, store)
+        self.previous = Previous.open(previous, self.shared, store, graph_digests)
         self.pages = 0
         self.documents = 0
         self.reused = 0  # resource pages (with their documents) taken from the previous site

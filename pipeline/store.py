@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
 from rdflib import Graph, URIRef
 
-from .publication import current
+from .publication import Publication, current
+
+log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024 * 1024  # N-Quads gathered before one bulk load
+
+
+def graph_digest(ntriples: bytes) -> str:
+    """A digest of a graph's N-Triples that does not depend on the order of its lines, so the
+    same triples written by two builds (whose sets iterate in different orders) compare equal."""
+    return hashlib.sha256(b"".join(sorted(ntriples.splitlines(keepends=True)))).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredGraphs:
+    """A release's store and the digest of every named graph in it (as `graph_digest` of the
+    N-Triples it was loaded from), which the next build starts from."""
+
+    store: Path
+    digests: Mapping[str, str]
+
+    @classmethod
+    def of(cls, release: Publication) -> StoredGraphs | None:
+        """The release's, or None when it has no digests (built before releases kept them)."""
+        if not release.store.is_dir() or not release.graph_digests.is_file():
+            return None
+        return cls(release.store, json.loads(release.graph_digests.read_text(encoding="utf-8")))
+
+
+def write_digests(release: Publication, digests: Mapping[str, str]) -> None:
+    release.graph_digests.write_text(json.dumps(dict(sorted(digests.items())), indent=0), encoding="utf-8")
 
 
 class StoreWriter:
@@ -19,29 +52,57 @@ class StoreWriter:
     Oxigraph's bulk loader is several times faster than a transaction per graph, but
     has a fixed cost per call, so graphs are gathered as N-Quads and loaded a chunk at
     a time. It is safe because nobody reads the store before the build promotes it.
+
+    Given the previous release's `StoredGraphs`, the new store starts as a checkpoint of
+    that store (hard links to its immutable files, so the old release is untouched), and
+    only graphs whose digest changed are written; graphs no longer added are dropped at
+    `close`. Adding one article to a large publication then writes one graph or a few,
+    not all of them.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, previous: StoredGraphs | None = None):
+        if previous is not None:
+            try:
+                pyoxigraph.Store.read_only(str(previous.store)).backup(str(path))
+            except (OSError, RuntimeError) as error:  # an unreadable previous store costs time, not the build
+                log.warning("store: cannot start from %s (%s): writing every graph", previous.store, error)
+                shutil.rmtree(path, ignore_errors=True)
+                previous = None
         self.store = pyoxigraph.Store(str(path))
+        self._stored: dict[str, str] = dict(previous.digests) if previous is not None else {}
+        self.digests: dict[str, str] = {}  # of every graph added
+        self.written = 0  # graphs loaded (the rest were in the previous store as they are)
         self._chunk: list[bytes] = []
         self._size = 0
 
     def add(self, name: URIRef, ntriples: bytes) -> None:
         """Queue an N-Triples document (one triple a line, as rdflib and Oxigraph write it)."""
+        name = str(name)
+        digest = self.digests[name] = graph_digest(ntriples)
+        stored = self._stored.get(name)
+        if stored == digest:
+            return
+        if stored is not None:
+            self.store.remove_graph(pyoxigraph.NamedNode(name))
         # Every line ends " .\\n" (a literal's own line breaks are escaped), so this makes N-Quads.
         quads = ntriples.replace(b" .\n", f" <{name}> .\n".encode("utf-8"))
         self._chunk.append(quads)
         self._size += len(quads)
+        self.written += 1
         if self._size >= CHUNK_BYTES:
             self._load()
 
     def clear(self) -> None:
-        """Forget everything written so far, to start again in the same store."""
+        """Forget everything written so far, to start again in the same (now empty) store."""
         self._chunk, self._size = [], 0
+        self._stored, self.digests, self.written = {}, {}, 0
         self.store.clear()
 
     def close(self) -> pyoxigraph.Store:
+        """Load what is queued, drop the previous store's graphs that were not added again."""
         self._load()
+        for name in self._stored.keys() - self.digests.keys():
+            self.store.remove_graph(pyoxigraph.NamedNode(name))
         self.store.flush()
         return self.store
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 
@@ -10,6 +11,7 @@ import pyoxigraph
 import pytest
 
 from conftest import SEEDS, run_newsgraph
+from pipeline import parallel
 from pipeline.ingest import ingest
 from pipeline.parallel import extract_corpus
 from pipeline.publication import current
@@ -17,7 +19,11 @@ from pipeline.publication import current
 
 def canonical_quads(out) -> list[str]:
     """Every quad of the publication's store, as sorted N-Quads lines (no blank nodes)."""
-    store = pyoxigraph.Store.read_only(str(current(out).store))
+    return quads_of(current(out).store)
+
+
+def quads_of(store_path) -> list[str]:
+    store = pyoxigraph.Store.read_only(str(store_path))
     data = store.dump(format=pyoxigraph.RdfFormat.N_QUADS).decode("utf-8")
     return sorted(line for line in data.splitlines() if line)
 
@@ -50,11 +56,60 @@ def test_rebuild_redoes_only_changed_articles_and_equals_a_clean_build(tmp_path,
     assert any("005_new_article" in quad for quad in incremental_quads)
 
 
-def test_local_dask_cluster_gives_the_serial_publication(tmp_path, built_seeds):
-    """Extraction on Dask, then mapping and validation in two forked processes."""
-    out = tmp_path / "dask"
+def graphs_written(out) -> int:
+    return json.loads((current(out).report / "build.json").read_text())["graphs_written"]
+
+
+def test_a_rebuild_writes_into_the_store_only_the_graphs_that_changed(tmp_path, copy_of_seeds):
+    """The new store starts as a checkpoint of the previous release's; that release is untouched."""
+    out = tmp_path / "out"
+    build(copy_of_seeds, "--out", out)
+    first, first_quads = current(out), canonical_quads(out)
+    assert graphs_written(out) == len(json.loads(first.graph_digests.read_text())) == 7  # 5 articles, resolved, ontology
+
+    build(copy_of_seeds, "--out", out)
+    assert current(out) != first and graphs_written(out) == 0
+    assert canonical_quads(out) == first_quads
+
+    (copy_of_seeds / "004_3d70aeb62e0a3269.txt").unlink()
+    second = current(out)
+    build(copy_of_seeds, "--out", out)
+    assert 0 < graphs_written(out) < 7
+    assert quads_of(second.store) == first_quads  # the store it started from is as it was
+    incremental = canonical_quads(out)
+    assert not any("004_3d70aeb62e0a3269" in quad for quad in incremental)  # its graph was dropped
+
+    # A release without digests (built before releases kept them): every graph is written again,
+    # into an empty store, and the same input (with the same event keys) gives the same quads.
+    current(out).graph_digests.unlink()
+    build(copy_of_seeds, "--out", out)
+    assert graphs_written(out) == 6 and canonical_quads(out) == incremental
+    assert canonical_quads(out) != first_quads
+
+
+def test_building_with_workers_gives_the_serial_publication(tmp_path, built_seeds):
+    """Mapping and validation in two forked processes (the seeds are one extraction batch,
+    which is extracted in the build's own process rather than on a cluster started for it)."""
+    out = tmp_path / "workers"
     build(SEEDS, "--out", out, "--workers", "2")
     assert canonical_quads(out) == canonical_quads(built_seeds)
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Batches of two seeds, so that `workers=2` extracts on a local Dask cluster (counted)."""
+    monkeypatch.setattr(parallel, "BATCH", 2)
+    clusters = []
+    on_dask = parallel._on_dask
+    monkeypatch.setattr(parallel, "_on_dask", lambda *args: clusters.append(args) or on_dask(*args))
+    return clusters
+
+
+def test_a_local_dask_cluster_extracts_what_a_serial_run_does(small_batches):
+    articles = ingest([SEEDS]).articles
+    on_cluster = extract_corpus(articles, workers=2)
+    assert len(small_batches) == 1
+    assert on_cluster.extractions == extract_corpus(articles).extractions
 
 
 def fails_on_one_article(article, doc):
@@ -67,10 +122,11 @@ def fails_on_one_article(article, doc):
 
 
 @pytest.mark.parametrize("workers", [0, 2])
-def test_a_failing_article_fails_alone(workers):
+def test_a_failing_article_fails_alone(workers, small_batches):
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # so Dask workers can run it
     articles = ingest([SEEDS]).articles
     result = extract_corpus(articles, workers=workers, reader=fails_on_one_article)
+    assert len(small_batches) == (1 if workers else 0)
     assert [x.article.id[:3] for x in result.extractions] == ["000", "001", "003", "004"]
     [failure] = result.failures
     assert failure.path.endswith("002_c11a39ef1e7a73a7.txt")

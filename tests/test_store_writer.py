@@ -1,0 +1,58 @@
+"""The store writer starts from the previous release's store and writes only the graphs that changed."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from pipeline.store import StoredGraphs, StoreWriter, graph_digest
+
+KEPT, CHANGED, DROPPED, NEW = (f"http://example.org/graph/{name}" for name in ("kept", "changed", "dropped", "new"))
+
+
+def document(*objects: str) -> bytes:
+    return b"".join(f'<http://example.org/s> <http://example.org/p> "{o}" .\n'.encode() for o in objects)
+
+
+def quads(store: ox.Store) -> set[tuple[str, str]]:
+    return {(q.graph_name.value, q.object.value) for q in store.quads_for_pattern(None, None, None)}
+
+
+def previous_release(folder) -> StoredGraphs:
+    writer = StoreWriter(folder)
+    for name, objects in ((KEPT, ("a", "b")), (CHANGED, ("c",)), (DROPPED, ("d",))):
+        writer.add(name, document(*objects))
+    writer.close()
+    assert writer.written == 3
+    return StoredGraphs(folder, dict(writer.digests))
+
+
+def test_only_changed_graphs_are_written_and_the_previous_store_is_untouched(tmp_path):
+    previous = previous_release(tmp_path / "old")
+    before = quads(ox.Store.read_only(str(previous.store)))
+    writer = StoreWriter(tmp_path / "new", previous)
+    writer.add(KEPT, document("b", "a"))  # the same triples in another order: the same graph
+    writer.add(CHANGED, document("c2"))
+    writer.add(NEW, document("e"))
+    assert quads(writer.close()) == {(KEPT, "a"), (KEPT, "b"), (CHANGED, "c2"), (NEW, "e")}
+    assert writer.written == 2
+    assert quads(ox.Store.read_only(str(previous.store))) == before
+    assert writer.digests == {KEPT: previous.digests[KEPT], CHANGED: graph_digest(document("c2")),
+                              NEW: graph_digest(document("e"))}
+
+
+def test_cleared_after_a_quarantine_every_graph_is_written_again(tmp_path):
+    writer = StoreWriter(tmp_path / "new", previous_release(tmp_path / "old"))
+    writer.add(KEPT, document("a", "b"))
+    writer.clear()
+    writer.add(KEPT, document("a", "b"))
+    assert quads(writer.close()) == {(KEPT, "a"), (KEPT, "b")} and writer.written == 1
+
+
+def test_an_unreadable_previous_store_means_writing_every_graph(tmp_path, caplog):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "CURRENT").write_text("not a store")
+    writer = StoreWriter(tmp_path / "new", StoredGraphs(broken, {KEPT: graph_digest(document("a"))}))
+    writer.add(KEPT, document("a"))
+    assert quads(writer.close()) == {(KEPT, "a")} and writer.written == 1
+    assert f"cannot start from {broken}" in caplog.text
