@@ -1,4 +1,5 @@
-"""The dumps load in another tool (rdflib) as what the store holds; VoID and DCAT describe them."""
+"""The dumps load in another tool (rdflib) as what the store holds; VoID and DCAT describe them;
+they are made from per-graph pieces, the same bytes whether the pieces were cached or not."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import gzip
 import hashlib
 import json
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
-
-import pyoxigraph as ox
 
 from pipeline import dumps
 from pipeline.publish import publish
