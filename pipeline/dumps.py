@@ -4,14 +4,15 @@ Four dumps: Turtle of the union of all graphs, gzipped N-Triples of the same, Tr
 one named graph per article (plus the resolved and ontology graphs), and JSON-LD of the
 dataset with its named graphs. Each is described by size and SHA-256 for the DCAT record.
 
-Reading a store is what costs (about 15 µs a triple on disk, far more than writing), so
+Reading a graph from a store on disk costs several times more than writing it out, so
 each graph is read once, as N-Triples, into its *pieces*: its share of every dump (a
 Turtle body under the dumps' one prefix header, a gzip member of its N-Triples, and its
 JSON-LD node objects), Turtle and JSON-LD made by Oxigraph from those N-Triples, with no
 Python code run per triple. The pieces are kept in a folder under a key made from the
 graph's IRI and the digest of its content, and each dump is its pieces concatenated, the
-default graph first, then the named graphs by IRI. A publish after adding an article reads
-and serializes only the graphs whose content changed, then concatenates.
+default graph first, then the named graphs by IRI. Given the graphs' digests, a publish
+after adding an article reads and serializes only the graphs whose content changed, then
+concatenates.
 
 A triple held by several graphs is in each of their pieces, so the union dumps (Turtle,
 N-Triples) may hold it more than once and count it once per graph: harmless to a loader,
