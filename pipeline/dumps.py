@@ -1,18 +1,35 @@
 """Write the whole dataset as downloadable files other researchers can load and cite.
 
-Four dumps, all serialized by Oxigraph straight from the store into the files, with no
-graph built in memory and no Python code run per triple:
-Turtle of the union of all graphs, gzipped N-Triples of the same, TriG keeping one
-named graph per article (plus the resolved and ontology graphs), and JSON-LD of the
-dataset with its named graphs. Each is described by size and SHA-256 for the DCAT
-record.
+Four dumps: Turtle of the union of all graphs, gzipped N-Triples of the same, TriG keeping
+one named graph per article (plus the resolved and ontology graphs), and JSON-LD of the
+dataset with its named graphs. Each is described by size and SHA-256 for the DCAT record.
+
+Reading a graph from a store on disk costs several times more than writing it out, so
+each graph is read once, as N-Triples, into its *pieces*: its share of every dump (a
+Turtle body under the dumps' one prefix header, a gzip member of its N-Triples, and its
+JSON-LD node objects), Turtle and JSON-LD made by Oxigraph from those N-Triples, with no
+Python code run per triple. The pieces are kept in a folder under a key made from the
+graph's IRI and the digest of its content, and each dump is its pieces concatenated, the
+default graph first, then the named graphs by IRI. Given the graphs' digests, a publish
+after adding an article reads and serializes only the graphs whose content changed, then
+concatenates.
+
+A triple held by several graphs is in each of their pieces, so the union dumps (Turtle,
+N-Triples) may hold it more than once and count it once per graph: harmless to a loader,
+since a graph is a set (the data holds no such triple today).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import io
+import json
+import math
+import os
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -21,7 +38,7 @@ import pyoxigraph as ox
 
 from .vocab import PREFIXES
 
-_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+Graph = str | None  # a named graph's IRI, or None for the default graph
 
 
 @dataclass(frozen=True)
@@ -34,81 +51,266 @@ class Dump:
     compression: str | None  # media type of the compression, if any
     size: int  # bytes on disk
     sha256: str
-    statements: int  # triples (union dumps) or quads (dataset dumps)
+    statements: int  # triples (union dumps) or quads (dataset dumps): a triple once per graph holding it
 
 
 def _prefixes() -> dict[str, str]:
     return {name: str(ns) for name, ns in PREFIXES.items()}
 
 
-def _union(store: ox.Store) -> ox.QueryTriples:
-    """The union of all named graphs, each triple once: Oxigraph's CONSTRUCT drops repeats.
+# The prefix lines Oxigraph writes before the triples of a Turtle document with these prefixes
+# (checked on every piece): written once at the head of the Turtle and TriG dumps, in this order.
+HEADER = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in _prefixes().items()).encode()
 
-    To bound its memory it remembers about a million triples at most, so on a larger
-    store a triple held by several graphs may be written (and counted) twice: harmless
-    to a loader, since a graph is a set."""
-    return store.query(_UNION, use_default_graph_as_union=True)
+# Everything the bytes of a piece depend on besides the graph: pieces made by another version
+# of this module, of Oxigraph or of zlib, or under other prefixes, get other keys.
+RECIPE = f"newsgraph dump pieces 1; pyoxigraph {ox.__version__}; zlib {zlib.ZLIB_RUNTIME_VERSION}; ".encode() + HEADER
 
-
-class _LineCounter(io.RawIOBase):
-    """A binary sink that passes bytes on and counts lines: N-Triples has one triple a line,
-    so the union's size is known without iterating the triples in Python."""
-
-    def __init__(self, out: BinaryIO):
-        self.out, self.lines = out, 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.lines += bytes(data).count(b"\n")
-        return self.out.write(data)
+# The piece files of a graph; its record (`.json`) is written after them.
+TURTLE, NTRIPLES, JSONLD, RECORD = ".ttl", ".nt.gz", ".jsonld", ".json"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class Piece:
+    """A graph whose pieces are in the pieces folder under `key`, and its triple count."""
+
+    graph: Graph
+    key: str
+    triples: int
 
 
-def _union_dumps(store: ox.Store, folder: Path) -> list[tuple[str, str, str, str | None, int]]:
-    # No name or time in the gzip header: the same dataset gives the same bytes (and checksum).
-    with ((folder / "newsgraph.nt.gz").open("wb") as raw,
-          gzip.GzipFile("", "wb", compresslevel=6, fileobj=raw, mtime=0) as out):
-        counter = _LineCounter(out)
-        _union(store).serialize(counter, ox.RdfFormat.N_TRIPLES)
-    triples = counter.lines
-    ox.serialize(_union(store), str(folder / "newsgraph.ttl"), ox.RdfFormat.TURTLE, prefixes=_prefixes())
-    return [("newsgraph.ttl", "Turtle: union of all graphs", "text/turtle", None, triples),
-            ("newsgraph.nt.gz", "N-Triples, gzip: union of all graphs", "application/n-triples",
-             "application/gzip", triples)]
+def piece_key(graph: Graph, digest: str) -> str:
+    """The name of `graph`'s pieces when its content has `digest`: the TriG and JSON-LD pieces
+    name the graph, so two graphs of equal content have different pieces."""
+    name = b"" if graph is None else b"<" + graph.encode() + b">"
+    return hashlib.sha256(RECIPE + b"\n" + name + b"\n" + digest.encode()).hexdigest()
 
 
-def _trig_dump(store: ox.Store, folder: Path) -> list[tuple[str, str, str, str | None, int]]:
-    store.dump(str(folder / "newsgraph.trig"), ox.RdfFormat.TRIG, prefixes=_prefixes())
-    return [("newsgraph.trig", "TriG: one named graph per article", "application/trig", None, len(store))]
+def content_digest(ntriples: bytes) -> str:
+    """A digest of a graph's content from its N-Triples in any order: the same triples, the
+    same digest (no blank nodes in the data, so no labels to canonicalise)."""
+    return hashlib.sha256(b"".join(sorted(ntriples.splitlines(keepends=True)))).hexdigest()
 
 
-def _jsonld_dump(store: ox.Store, folder: Path) -> list[tuple[str, str, str, str | None, int]]:
-    store.dump(str(folder / "newsgraph.jsonld"), ox.RdfFormat.JSON_LD)
-    return [("newsgraph.jsonld", "JSON-LD: all named graphs", "application/ld+json", None, len(store))]
+def _node(graph: Graph) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
 
 
-# The dumps in the order they are listed, in parts that can be written in parallel (the Turtle
-# and N-Triples dumps share their triple count).
-PARTS = ("union", "trig", "jsonld")
-_WRITERS = {"union": _union_dumps, "trig": _trig_dump, "jsonld": _jsonld_dump}
+def _graph(node: object) -> str:
+    if not isinstance(node, ox.NamedNode):
+        raise ValueError(f"dumps name their graphs by IRI, not {node}")
+    return node.value
 
 
-def write_part(store: ox.Store, folder: Path, part: str) -> list[Dump]:
-    """Write one part of PARTS into `folder` (made if missing): its dumps."""
+@dataclass
+class Pieces:
+    """The pieces of one store's dumps in `folder`: those already there (`ready`), and the
+    graphs still to be read (`todo`), with their digest when the caller gave it.
+
+    One publish at a time may use a folder (the build holds its publication's lock)."""
+
+    folder: Path
+    order: list[Graph]  # the graphs in dump order
+    ready: dict[Graph, Piece]
+    todo: list[tuple[Graph, str | None]]
+
+    @classmethod
+    def of(cls, store: ox.Store, folder: Path, graph_digests: Mapping[str, str] | None = None) -> Pieces:
+        """The pieces of `store` in `folder` (made if missing). `graph_digests` maps named graph
+        IRIs to digests of their content (equal content, equal digest); a graph it lacks, and
+        the default graph, is read to learn its digest, and pieced then if it needs to be."""
+        folder.mkdir(parents=True, exist_ok=True)
+        digests = graph_digests or {}
+        named = sorted(_graph(node) for node in store.named_graphs())
+        default = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None)
+        order: list[Graph] = ([None] if default is not None else []) + named
+        ready, todo = {}, []
+        for graph in order:
+            digest = digests.get(graph) if graph is not None else None
+            piece = found(folder, graph, piece_key(graph, digest)) if digest is not None else None
+            if piece is not None:
+                ready[graph] = piece
+            else:
+                todo.append((graph, digest))
+        return cls(folder, order, ready, todo)
+
+    def chunks(self, workers: int) -> Iterator[list[tuple[Graph, str | None]]]:
+        """The graphs to read, in a few chunks a worker: the pieces to write are spread over the
+        workers, and the many short page tasks queued after them even out the load."""
+        size = max(1, math.ceil(len(self.todo) / (4 * workers)))
+        for start in range(0, len(self.todo), size):
+            yield self.todo[start:start + size]
+
+    def add(self, made: Iterable[Piece]) -> None:
+        """Take the pieces workers made (or found) for graphs of `todo`."""
+        for piece in made:
+            self.ready[piece.graph] = piece
+        self.todo = [(graph, digest) for graph, digest in self.todo if graph not in self.ready]
+
+    def done(self) -> list[Piece]:
+        """Every graph's piece, in dump order: all of `todo` must have been made."""
+        if self.todo:
+            raise RuntimeError(f"{len(self.todo)} graphs have no pieces yet")
+        return [self.ready[graph] for graph in self.order]
+
+    def prune(self) -> None:
+        """Delete every file of the folder but this store's pieces: those of graphs changed or
+        gone since, and any left half-written by a publish that was stopped."""
+        kept = {piece.key + suffix for piece in self.ready.values() for suffix in (TURTLE, NTRIPLES, JSONLD, RECORD)}
+        for path in self.folder.iterdir():
+            if path.name not in kept and path.is_file():
+                path.unlink()
+
+
+def found(folder: Path, graph: Graph, key: str) -> Piece | None:
+    """The pieces under `key` if all of them are there, whole: a record is written only after
+    its pieces, and gives their sizes."""
+    try:
+        record = json.loads((folder / (key + RECORD)).read_bytes())
+        if any((folder / (key + suffix)).stat().st_size != size for suffix, size in record["sizes"].items()):
+            return None
+        return Piece(graph, key, int(record["triples"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def make_pieces(store: ox.Store, folder: Path, graphs: Sequence[tuple[Graph, str | None]]) -> list[Piece]:
+    """Read each graph once and write its pieces into `folder`, unless they are there already
+    (found by the digest of what was read, when none was given). Runs in a worker too."""
+    made = []
+    for graph, digest in graphs:
+        ntriples = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_node(graph))
+        key = piece_key(graph, digest if digest is not None else content_digest(ntriples))
+        made.append(found(folder, graph, key) or _write_pieces(folder, graph, key, ntriples))
+    return made
+
+
+def _write_pieces(folder: Path, graph: Graph, key: str, ntriples: bytes) -> Piece:
+    pieces = {TURTLE: _turtle_body(ntriples), NTRIPLES: gzip.compress(ntriples, compresslevel=6, mtime=0),
+              JSONLD: _jsonld_nodes(ntriples)}
+    for suffix, data in pieces.items():
+        _write_atomically(folder / (key + suffix), data)
+    triples = ntriples.count(b"\n")  # one triple a line
+    record = {"graph": graph, "triples": triples, "sizes": {suffix: len(data) for suffix, data in pieces.items()}}
+    _write_atomically(folder / (key + RECORD), json.dumps(record).encode())
+    return Piece(graph, key, triples)
+
+
+def _turtle_body(ntriples: bytes) -> bytes:
+    """The graph in Turtle without its prefix lines, which the dumps write once. Oxigraph writes
+    them in an order of its own: they are checked to be HEADER's lines, in any order."""
+    if not ntriples:
+        return b""
+    turtle = ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                          prefixes=_prefixes())
+    lines = turtle.split(b"\n", len(PREFIXES))
+    if sorted(line + b"\n" for line in lines[:-1]) != sorted(HEADER.splitlines(keepends=True)):
+        raise RuntimeError("Oxigraph's Turtle does not start with the expected prefix lines")
+    return lines[-1]
+
+
+def _jsonld_nodes(ntriples: bytes) -> bytes:
+    """The graph's JSON-LD node objects, comma-separated, without the array around them."""
+    document = ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.JSON_LD)
+    if not (document.startswith(b"[") and document.endswith(b"]")):
+        raise RuntimeError("Oxigraph's JSON-LD is not an array of node objects")
+    return document[1:-1]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` by renaming a finished temporary file: a stopped writer leaves no
+    partial file under the name."""
+    with _replacing(path) as out:
+        out.write(data)
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+@dataclass(frozen=True)
+class Format:
+    """How a dump is put together from its pieces: what comes first, between pieces and last,
+    and what wraps each graph's piece."""
+
+    file: str
+    title: str
+    media_type: str
+    compression: str | None
+    piece: str  # the suffix of the piece files it is made of
+    opening: bytes = b""
+    separator: bytes = b""
+    closing: bytes = b""
+    empty: bytes = b""  # what stands for no graph, when no graph has a triple
+    wrap: Callable[[Graph], tuple[bytes, bytes]] = lambda graph: (b"", b"")
+
+
+def _trig_block(graph: Graph) -> tuple[bytes, bytes]:
+    """A named graph's Turtle in its TriG block; the default graph's stands alone."""
+    return (b"", b"") if graph is None else (str(ox.NamedNode(graph)).encode() + b" {\n", b"}\n")
+
+
+def _jsonld_graph(graph: Graph) -> tuple[bytes, bytes]:
+    """A named graph's node objects in its graph object; the default graph's are top level."""
+    if graph is None:
+        return b"", b""
+    return b'{"@id":' + json.dumps(graph, ensure_ascii=False).encode() + b',"@graph":[', b"]}"
+
+
+# The dumps in the order they are listed. Gzip members concatenated are one gzip file; their
+# headers carry no name or time, so the same dataset gives the same bytes (and checksum).
+FORMATS = (
+    Format("newsgraph.ttl", "Turtle: union of all graphs", "text/turtle", None, TURTLE, opening=HEADER),
+    Format("newsgraph.nt.gz", "N-Triples, gzip: union of all graphs", "application/n-triples", "application/gzip",
+           NTRIPLES, empty=gzip.compress(b"", mtime=0)),
+    Format("newsgraph.trig", "TriG: one named graph per article", "application/trig", None, TURTLE, opening=HEADER,
+           wrap=_trig_block),
+    Format("newsgraph.jsonld", "JSON-LD: all named graphs", "application/ld+json", None, JSONLD, opening=b"[",
+           separator=b",", closing=b"]", wrap=_jsonld_graph),
+)
+
+
+def compose(store: ox.Store | None, folder: Path, pieces_folder: Path, pieces: Sequence[Piece], file: str) -> Dump:
+    """Write dump `file` of FORMATS into `folder` from `pieces` (in dump order), hashing as it
+    goes. Needs no store: it takes one only to run as a worker task."""
+    form = next(form for form in FORMATS if form.file == file)
     folder.mkdir(parents=True, exist_ok=True)
-    return [Dump(name, title, media, compression, (folder / name).stat().st_size, sha256_of(folder / name), n)
-            for name, title, media, compression, n in _WRITERS[part](store, folder)]
+    digest, size = hashlib.sha256(), 0
+    with _replacing(folder / file) as out:
+        def write(data: bytes) -> None:
+            nonlocal size
+            digest.update(data)
+            size += out.write(data)
+
+        nonempty = [piece for piece in pieces if piece.triples]
+        write(form.opening)
+        for index, piece in enumerate(nonempty):
+            before, after = form.wrap(piece.graph)
+            write((form.separator if index else b"") + before)
+            with (pieces_folder / (piece.key + form.piece)).open("rb") as source:
+                for block in iter(lambda: source.read(1 << 20), b""):
+                    write(block)
+            write(after)
+        write(form.closing + (b"" if nonempty else form.empty))
+    return Dump(form.file, form.title, form.media_type, form.compression, size, digest.hexdigest(),
+                sum(piece.triples for piece in pieces))
 
 
-def write_dumps(store: ox.Store, folder: Path) -> list[Dump]:
-    """Write newsgraph.ttl, newsgraph.nt.gz, newsgraph.trig and newsgraph.jsonld into `folder`."""
-    return [dump for part in PARTS for dump in write_part(store, folder, part)]
+def write_dumps(store: ox.Store, folder: Path, pieces: Pieces | None = None) -> list[Dump]:
+    """Write newsgraph.ttl, newsgraph.nt.gz, newsgraph.trig and newsgraph.jsonld into `folder`,
+    in this process, from `pieces` (those missing written first), or from pieces made afresh in
+    a temporary folder."""
+    if pieces is None:
+        with tempfile.TemporaryDirectory(prefix="newsgraph-pieces-") as scratch:
+            return write_dumps(store, folder, Pieces.of(store, Path(scratch)))
+    pieces.add(make_pieces(store, pieces.folder, pieces.todo))
+    done = pieces.done()
+    return [compose(store, folder, pieces.folder, done, form.file) for form in FORMATS]

@@ -5,7 +5,9 @@
 publish never leaves a half-written site behind. Given the previous release's site
 folder, it takes from there every resource page whose content cannot have changed
 (reuse.py), so a rebuild after adding an article redraws only what the article touched.
-With more than one worker, the resource pages and the dumps are written by that many
+The dumps are put together from per-graph pieces kept in a folder across releases
+(dumps.py), so only the graphs whose content changed are serialized again.
+With more than one worker, the resource pages and the dumps' pieces are written by that many
 processes, each on its own read-only handle of a checkpoint of the store (hard links to its
 files, taken in milliseconds): opening the store itself read-only while this process has it
 open read-write is undefined, as its background compactions delete files.
@@ -24,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .describe import description, write_descriptions
-from .dumps import PARTS, Dump, write_dumps, write_part
+from .dumps import FORMATS, Dump, Pieces, compose, make_pieces, write_dumps
 from .ontology_docs import documented_terms, render_ontology_docs
 from .reason import ontology_graph
 from .site import SiteWriter, Workers
@@ -52,8 +54,8 @@ class PublishSummary:
 
 
 def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None = None,
-            report_html: str | None = None, workers: int = 1,
-            graph_digests: Mapping[str, str] | None = None) -> PublishSummary:
+            report_html: str | None = None, workers: int = 1, graph_digests: Mapping[str, str] | None = None,
+            pieces: Path | None = None) -> PublishSummary:
     """Write the site, dumps, VoID and DCAT for the dataset in `store` into `site_dir`.
 
     `previous`, when given, is the site folder of the release being replaced: pages whose
@@ -61,9 +63,11 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     same bytes a full publish writes. `report_html`, when given, is the build's validation
     report (our own HTML), published as report.html and linked from the home page.
     `workers` (> 1) processes share the work when `store` is on disk; the site is the same
-    byte for byte. `graph_digests`, the digest of each named graph of `store` (as the build
-    wrote them, store.graph_digest), lets the comparison with the previous release read only
-    the graphs whose digest changed.
+    byte for byte. `pieces` is the folder keeping the dumps' per-graph pieces across publishes
+    (a temporary one when None). `graph_digests` maps each named graph's IRI to a digest of its
+    content (equal content, equal digest; the build's are store.graph_digest): unchanged graphs
+    are then not read to make their pieces, and the comparison with the previous release
+    reads only the graphs whose digest changed.
     """
     base = base if base.endswith("/") else base + "/"
     site_dir = Path(site_dir)
@@ -74,16 +78,20 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     downloads = site_dir / "downloads"
     with tempfile.TemporaryDirectory(prefix=".publish-", dir=site_dir.parent) as scratch:
         snapshot = _checkpoint(store, Path(scratch) / "store") if workers > 1 else None
+        layout = Pieces.of(store, Path(pieces) if pieces is not None else Path(scratch) / "pieces", graph_digests)
         if snapshot is None:
             writer.write()
-            dumps = write_dumps(store, downloads)
+            dumps = write_dumps(store, downloads, layout)
         else:
             pool = Workers(snapshot, workers, writer)
             try:
-                # The dumps first: each is one long task, the pages many short ones to even out with.
-                parts = [pool.run(write_part, downloads, part) for part in PARTS]
+                # The dumps' pieces first: long tasks, the pages many short ones to even out with.
+                made = [pool.run(make_pieces, layout.folder, chunk) for chunk in layout.chunks(workers)]
                 writer.write(pool)
-                dumps = [dump for part in parts for dump in part.result()]
+                layout.add(piece for chunk in made for piece in chunk.result())
+                done = layout.done()
+                composed = [pool.run(compose, downloads, layout.folder, done, form.file) for form in FORMATS]
+                dumps = [dump.result() for dump in composed]
             finally:
                 pool.close()
     examples = writer.examples(EXAMPLES)
@@ -92,6 +100,8 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     if report_html is not None:
         (site_dir / "report.html").write_text(report_html, encoding="utf-8")
     write_ontology(store, site_dir, base)
+    if pieces is not None:  # a temporary folder is gone already
+        layout.prune()
     return PublishSummary(writer.pages + 1, writer.documents, tuple(dumps), site_dir, tuple(writer.problems),
                           writer.reused)
 

@@ -1,4 +1,5 @@
-"""The dumps load in another tool (rdflib) as what the store holds; VoID and DCAT describe them."""
+"""The dumps load in another tool (rdflib) as what the store holds; VoID and DCAT describe them;
+they are made from per-graph pieces, the same bytes whether the pieces were cached or not."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import gzip
 import hashlib
 import json
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
+from pipeline import dumps
 from pipeline.publish import publish
-from test_site_sample import ARTICLES, BASE, sample_store
+from test_site_sample import ARTICLES, BASE, sample_quads, sample_store
 
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 CC_BY = rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -96,3 +99,130 @@ def test_citation_line_is_given_in_the_downloads_and_on_pages(published):
     assert f"{BASE}dataset" in citation and "CC BY 4.0" in citation
     assert citation in (site_dir / "downloads/index.html").read_text()
     assert citation in (site_dir / "id/place/homs.html").read_text()
+
+
+# The dumps are put together from per-graph pieces kept in a folder across publishes.
+
+REUTERS = ox.NamedNode(f"{BASE}graph/article/000-reuters")
+COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+DUMPS = ("newsgraph.ttl", "newsgraph.nt.gz", "newsgraph.trig", "newsgraph.jsonld")
+TRICKY = [  # the default graph, literals Turtle escapes, a brace in a string, an IRI TriG's blocks must not break
+    ox.Quad(ox.NamedNode(f"{BASE}id/x"), COMMENT, ox.Literal('a "quoted" }\nline, ünï'), ox.DefaultGraph()),
+    ox.Quad(ox.NamedNode(f"{BASE}id/x"), COMMENT, ox.Literal("عربي", language="ar"), ox.NamedNode(f"{BASE}graph/b,c")),
+]
+
+
+def disk_store(folder, quads) -> ox.Store:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    store = ox.Store(str(folder))
+    store.extend(quads)
+    store.flush()
+    return store
+
+
+def graph_digests(store: ox.Store) -> dict[str, str]:
+    """Each named graph's digest, as the build gives them."""
+    return {g.value: dumps.content_digest(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g))
+            for g in store.named_graphs()}
+
+
+def dumped(store: ox.Store, folder, pieces_folder=None, digests=None) -> dict[str, bytes]:
+    pieces = dumps.Pieces.of(store, pieces_folder, digests) if pieces_folder is not None else None
+    dumps.write_dumps(store, folder, pieces)
+    return {name: (folder / name).read_bytes() for name in DUMPS}
+
+
+def test_each_dump_parses_in_both_tools_to_exactly_the_store(tmp_path):
+    store = disk_store(tmp_path / "store", sample_quads() + TRICKY)
+    written = dumps.write_dumps(store, tmp_path / "out")
+    out = tmp_path / "out"
+    quads = set(store)
+    union = {q.triple for q in quads}
+    assert {q.triple for q in ox.parse(path=out / "newsgraph.ttl", format=ox.RdfFormat.TURTLE)} == union
+    with gzip.open(out / "newsgraph.nt.gz", "rb") as f:
+        assert {q.triple for q in ox.parse(f.read(), format=ox.RdfFormat.N_TRIPLES)} == union
+    assert set(ox.parse(path=out / "newsgraph.trig", format=ox.RdfFormat.TRIG)) == quads
+    assert set(ox.parse(path=out / "newsgraph.jsonld", format=ox.RdfFormat.JSON_LD)) == quads
+    # rdflib reads them as what it reads from the store's own N-Quads.
+    nquads = store.dump(format=ox.RdfFormat.N_QUADS)
+    expected = set(rdflib.Dataset().parse(data=nquads, format="nquads").quads())
+    assert set(rdflib.Graph().parse(out / "newsgraph.ttl", format="turtle")) == {(s, p, o) for s, p, o, _ in expected}
+    for name, format in (("newsgraph.trig", "trig"), ("newsgraph.jsonld", "json-ld")):
+        assert set(rdflib.Dataset().parse(out / name, format=format).quads()) == expected, name
+    assert [d.statements for d in written] == [len(store)] * 4
+
+
+def test_an_empty_store_gives_empty_but_valid_dumps(tmp_path):
+    out = tmp_path / "out"
+    written = dumps.write_dumps(ox.Store(), out)
+    with gzip.open(out / "newsgraph.nt.gz", "rb") as f:
+        assert f.read() == b""
+    assert json.loads((out / "newsgraph.jsonld").read_text()) == []
+    assert [d.statements for d in written] == [0] * 4
+
+
+def test_the_same_data_gives_the_same_bytes_cached_or_not_digests_given_or_not(tmp_path):
+    store = disk_store(tmp_path / "store", sample_quads() + TRICKY)
+    fresh = dumped(store, tmp_path / "fresh")
+    cache = tmp_path / "pieces"
+    assert dumped(store, tmp_path / "first", cache, graph_digests(store)) == fresh
+    assert dumped(store, tmp_path / "cached", cache, graph_digests(store)) == fresh
+    assert dumped(store, tmp_path / "cached-no-digests", cache) == fresh
+    # The same quads in another store, added in another order.
+    again = disk_store(tmp_path / "again", list(reversed(sample_quads() + TRICKY)))
+    assert dumped(again, tmp_path / "other-store", cache) == fresh
+
+
+def test_publish_after_changing_one_graph_pieces_that_graph_only_and_equals_a_fresh_publish(tmp_path):
+    cache = tmp_path / "pieces"
+    store = disk_store(tmp_path / "one" / "store", sample_quads())
+    publish(store, tmp_path / "one" / "site", BASE, pieces=cache, graph_digests=graph_digests(store))
+    before = set(cache.iterdir())
+    assert len(before) == 4 * len(list(store.named_graphs()))  # three pieces and a record per graph
+
+    changed = sample_quads() + [ox.Quad(REUTERS, COMMENT, ox.Literal("corrected"), REUTERS)]
+    store = disk_store(tmp_path / "two" / "store", changed)
+    summary = publish(store, tmp_path / "two" / "site", BASE, pieces=cache, graph_digests=graph_digests(store))
+    after = set(cache.iterdir())
+    assert len(after - before) == 4 and len(before - after) == 4  # one graph's new pieces; its old ones pruned
+    assert {p.suffix for p in after - before} == {".ttl", ".gz", ".jsonld", ".json"}
+
+    fresh = disk_store(tmp_path / "fresh" / "store", changed)
+    full = publish(fresh, tmp_path / "fresh" / "site", BASE)
+    for name in DUMPS:
+        assert (tmp_path / "two/site/downloads" / name).read_bytes() == (tmp_path / "fresh/site/downloads" / name).read_bytes()
+    assert summary.dumps == full.dumps
+    assert [d.statements for d in summary.dumps] == [len(store)] * 4
+
+
+def test_workers_write_the_pieces_and_the_same_dumps(tmp_path):
+    store = disk_store(tmp_path / "one" / "store", sample_quads() + TRICKY)
+    one = publish(store, tmp_path / "one" / "site", BASE)
+    cache = tmp_path / "pieces"
+    two = publish(store, tmp_path / "two" / "site", BASE, workers=2, pieces=cache)
+    assert len(list(cache.glob("*.json"))) == len(list(store.named_graphs())) + 1  # and the default graph's
+    cached = publish(store, tmp_path / "cached" / "site", BASE, workers=2, pieces=cache)
+    assert one.dumps == two.dumps == cached.dumps
+    for name in DUMPS:
+        assert len({(tmp_path / run / "site/downloads" / name).read_bytes() for run in ("one", "two", "cached")}) == 1
+
+
+def test_a_partial_or_unrecorded_piece_is_not_used(tmp_path):
+    store = disk_store(tmp_path / "store", sample_quads())
+    fresh = dumped(store, tmp_path / "fresh")
+    cache = tmp_path / "pieces"
+    digests = graph_digests(store)
+    dumped(store, tmp_path / "first", cache, digests)
+    key = dumps.piece_key(REUTERS.value, digests[REUTERS.value])
+    truncated = cache / (key + ".ttl")
+    truncated.write_bytes(truncated.read_bytes()[:100])  # as if a copy stopped half-way
+    other = dumps.piece_key(f"{BASE}graph/resolved", digests[f"{BASE}graph/resolved"])
+    (cache / (other + ".json")).unlink()  # as if a publish stopped before recording the pieces it wrote
+    (cache / (other + ".jsonld")).write_bytes(b"{")
+    (cache / f".{key}.ttl.x.tmp").write_bytes(b"left by a stopped writer")
+    pieces = dumps.Pieces.of(store, cache, digests)
+    assert sorted(graph for graph, _ in pieces.todo) == sorted([REUTERS.value, f"{BASE}graph/resolved"])
+    dumps.write_dumps(store, tmp_path / "again", pieces)
+    assert {name: (tmp_path / "again" / name).read_bytes() for name in DUMPS} == fresh
+    pieces.prune()
+    assert not list(cache.glob(".*.tmp"))
