@@ -82,16 +82,20 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
         if snapshot is None:
             writer.write()
             dumps = write_dumps(store, downloads, layout)
+            firsts = first_instances(store, base)
         else:
             pool = Workers(snapshot, workers, writer)
             try:
-                # The dumps' pieces first: long tasks, the pages many short ones to even out with.
+                # The dumps' pieces and the ontology's examples first: long tasks, the pages many
+                # short ones to even out with.
                 made = [pool.run(make_pieces, layout.folder, chunk) for chunk in layout.chunks(workers)]
+                examples_found = pool.run(first_instances, base)
                 writer.write(pool)
                 layout.add(piece for chunk in made for piece in chunk.result())
                 done = layout.done()
                 composed = [pool.run(compose, downloads, layout.folder, done, form.file) for form in FORMATS]
                 dumps = [dump.result() for dump in composed]
+                firsts = examples_found.result()
             finally:
                 pool.close()
     examples = writer.examples(EXAMPLES)
@@ -99,7 +103,7 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     writer.render("downloads.html", "downloads/index.html", title="Downloads", dumps=dumps)
     if report_html is not None:
         (site_dir / "report.html").write_text(report_html, encoding="utf-8")
-    write_ontology(store, site_dir, base)
+    write_ontology(store, site_dir, base, firsts)
     if pieces is not None:  # a temporary folder is gone already
         layout.prune()
     return PublishSummary(writer.pages + 1, writer.documents, tuple(dumps), site_dir, tuple(writer.problems),
@@ -117,19 +121,21 @@ def _checkpoint(store: ox.Store, folder: Path) -> Path | None:
     return folder
 
 
-def write_ontology(store: ox.Store, site_dir: Path, base: str) -> None:
+def write_ontology(store: ox.Store, site_dir: Path, base: str, firsts: dict[str, str] | None = None) -> None:
     """The ontology's documentation page (one page) and its Turtle, where /ns dereferences to them.
 
     Each term's documentation links an example of it in this dataset, when one has a page.
+    `firsts` is `first_instances` of the store when already found (by a worker, while the
+    pages were drawn: it reads the whole store, which took as long as drawing hundreds of pages).
     """
-    examples = term_examples(store, base, site_dir)
+    examples = term_examples(firsts if firsts is not None else first_instances(store, base), base, site_dir)
     (site_dir / "ontology.html").write_text(render_ontology_docs(examples.get), encoding="utf-8")
     ontology_graph().serialize(site_dir / "ontology.ttl", format="turtle")
 
 
-def term_examples(store: ox.Store, base: str, site_dir: Path) -> dict[str, str]:
-    """For each documented term, the page of the first resource (by IRI) of the dataset that is
-    an instance of it or has it as a property, when that resource has a page.
+def first_instances(store: ox.Store, base: str) -> dict[str, str]:
+    """For each documented term, the first resource (by IRI) of the dataset that is an instance
+    of it or has it as a property.
 
     One query for all terms, grouped by term, rather than one query per term.
     """
@@ -137,9 +143,15 @@ def term_examples(store: ox.Store, base: str, site_dir: Path) -> dict[str, str]:
     query = (f"SELECT ?term (MIN(STR(?x)) AS ?first) WHERE {{ VALUES ?term {{ {terms} }} "
              f"{{ ?x a ?term }} UNION {{ ?x ?term ?o }} FILTER(STRSTARTS(STR(?x), {ox.Literal(base + 'id/')})) }} "
              f"GROUP BY ?term")
+    return {row["term"].value: row["first"].value for row in store.query(query, use_default_graph_as_union=True)}
+
+
+def term_examples(firsts: dict[str, str], base: str, site_dir: Path) -> dict[str, str]:
+    """The page of each term's first resource (`first_instances`), for the terms whose first
+    resource has a page in `site_dir`."""
     found = {}
-    for row in store.query(query, use_default_graph_as_union=True):
-        page = row["first"].value.removeprefix(base) + ".html"
+    for term, first in firsts.items():
+        page = first.removeprefix(base) + ".html"
         if (site_dir / page).is_file():
-            found[row["term"].value] = page
+            found[term] = page
     return found

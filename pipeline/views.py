@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -450,28 +451,48 @@ class Views:
 
         Links cannot nest in HTML, so an event mention containing a place mention becomes
         pieces: the place's own words link to the place, the rest to the event.
+
+        A mention is read by the four lookups the page needs, not by all of its ~20
+        statements: reading them was most of an article page's cost.
         """
         read = self.reader
+        event_mention = ox.NamedNode(NG.EventMention)
         spans = []
         for mention in mentions:
-            own = read.values(mention)
-            begin, end = int(text(_one(own, NG.beginIndex)) or -1), int(text(_one(own, NG.endIndex)) or -1)
+            begin = int(text(read.first(mention, str(NG.beginIndex))) or -1)
+            end = int(text(read.first(mention, str(NG.endIndex))) or -1)
             if 0 <= begin < end <= len(body):
-                kind = "event" if ox.NamedNode(NG.EventMention) in own.get(RDF_TYPE, []) else "entity"
-                target = _one(own, NG.refersTo)
+                kind = "event" if read.triples(mention, ox.NamedNode(RDF_TYPE), event_mention) else "entity"
+                target = read.first(mention, str(NG.refersTo))
                 link = self.paths.link(target.value, read.label(target)) if target is not None else None
                 spans.append((begin, end, kind, link))
-        cuts = sorted({0, len(body), *(b for b, *_ in spans), *(e for _, e, *_ in spans)})
-        segments = []
-        for lo, hi in zip(cuts, cuts[1:]):
-            covering = [s for s in spans if s[0] <= lo and hi <= s[1]]
-            anchors = tuple(dict.fromkeys(f"m-{b}-{e}" for b, e, *_ in covering if b == lo))
-            if not covering:
-                segments.append(Segment(body[lo:hi], None, "", ()))
-                continue
-            _, _, kind, link = min(covering, key=lambda s: s[1] - s[0])
-            segments.append(Segment(body[lo:hi], link, kind, anchors))
-        return tuple(segments)
+        return tuple(_cut(body, spans))
+
+
+def _cut(body: str, spans: list[tuple[int, int, str, Link | None]]) -> Iterator[Segment]:
+    """The segments of `body` between consecutive span boundaries, in one sweep.
+
+    A span covers the piece from `lo` exactly when it began at or before `lo` and has not
+    ended yet, so the spans covering each piece are kept as the sweep passes boundaries
+    (in their given order, which decides ties of the innermost one and the anchors' order)
+    rather than looked for among all spans for every piece.
+    """
+    cuts = sorted({0, len(body), *(b for b, *_ in spans), *(e for _, e, *_ in spans)})
+    starting: dict[int, list[int]] = {}
+    for number, (begin, *_) in enumerate(spans):
+        starting.setdefault(begin, []).append(number)
+    active: list[int] = []  # indexes into `spans` of those covering the current piece, in order
+    for lo, hi in zip(cuts, cuts[1:]):
+        new = starting.get(lo, [])
+        if new:
+            active = sorted(active + new)
+        active = [n for n in active if spans[n][1] >= hi]
+        if not active:
+            yield Segment(body[lo:hi], None, "", ())
+            continue
+        anchors = tuple(dict.fromkeys(f"m-{spans[n][0]}-{spans[n][1]}" for n in active if spans[n][0] == lo))
+        _, _, kind, link = spans[min(active, key=lambda n: spans[n][1] - spans[n][0])]
+        yield Segment(body[lo:hi], link, kind, anchors)
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

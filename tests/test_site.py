@@ -300,3 +300,37 @@ def test_values_are_bound_in_the_query_not_in_its_comments():
     assert bound.splitlines()[0] == "# find things WHERE { it is }"
     assert f"VALUES (?e) {{ (<{BASE}id/place/homs>) }}" in bound.splitlines()[2]
     assert "say \\\"hi\\\"" in bind("SELECT ?p WHERE { ?e ?p ?o }", {"e": 'say "hi"'})  # literals escaped
+
+
+def _cut_by_scan(body, spans):
+    """The article text's segments as found before the sweep: every span checked for every piece."""
+    from pipeline.views import Segment
+
+    cuts = sorted({0, len(body), *(b for b, *_ in spans), *(e for _, e, *_ in spans)})
+    segments = []
+    for lo, hi in zip(cuts, cuts[1:]):
+        covering = [s for s in spans if s[0] <= lo and hi <= s[1]]
+        if not covering:
+            segments.append(Segment(body[lo:hi], None, "", ()))
+            continue
+        anchors = tuple(dict.fromkeys(f"m-{b}-{e}" for b, e, *_ in covering if b == lo))
+        _, _, kind, link = min(covering, key=lambda s: s[1] - s[0])
+        segments.append(Segment(body[lo:hi], link, kind, anchors))
+    return segments
+
+
+def test_article_text_is_cut_as_by_checking_every_mention_for_every_piece():
+    import random
+
+    from pipeline.views import Link, _cut
+
+    chance = random.Random(7)
+    body = "x" * 200
+    for _ in range(300):
+        spans = []
+        for number in range(chance.randint(0, 25)):
+            begin = chance.randint(0, 190)
+            end = chance.randint(begin + 1, min(200, begin + chance.choice((1, 3, 10, 60))))
+            spans.append((begin, end, chance.choice(("event", "entity")), Link(f"p{number}", "")))
+        spans += chance.sample(spans, min(len(spans), 3))  # the same span twice, as two mentions may be
+        assert list(_cut(body, spans)) == _cut_by_scan(body, spans)

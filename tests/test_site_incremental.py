@@ -117,3 +117,20 @@ def test_an_incremental_publish_in_worker_processes_equals_a_full_one(tmp_path):
     published(tmp_path / "full", sample_quads())
     assert files(tmp_path / "incremental" / "site") == files(tmp_path / "full" / "site")
     assert 0 < incremental.reused < incremental.pages
+
+
+def test_a_changed_mention_redraws_the_article_page_that_links_it(tmp_path):
+    """An article page reads its mentions' offsets, kind and target by lookups of their own
+    (not all of each mention's statements): a change to any of them still redraws it."""
+    published(tmp_path / "earlier", sample_quads())
+    mention = ox.NamedNode(f"{BASE}id/mention/000-reuters/25-67")
+    typed = ox.Triple(mention, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                      ox.NamedNode("https://w3id.org/newsgraph/ns#EventMention"))
+    untyped = [q for q in sample_quads() if q.triple != typed]
+    incremental = published(tmp_path / "incremental", untyped, previous=tmp_path / "earlier" / "site")
+    published(tmp_path / "full", untyped)
+    assert files(tmp_path / "incremental" / "site") == files(tmp_path / "full" / "site")
+    assert 0 < incremental.reused < incremental.pages
+    page = "id/article/000-reuters.html"
+    assert not (tmp_path / "incremental/site" / page).samefile(tmp_path / "earlier/site" / page)
+    assert (tmp_path / "incremental/site" / page).read_bytes() != (tmp_path / "earlier/site" / page).read_bytes()
