@@ -510,7 +510,10 @@ DCT_DESCRIPTION = "http://purl.org/dc/terms/description"
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 WGS84_LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 WGS84_LONG = "http://www.w3.org/2003/01/geo/wgs84_pos#long"
-HIDDEN_FACTS = {str(NG.hasMention), str(NG.text)}
+GAF_DENOTED_BY = "http://groundedannotationframework.org/gaf#denotedBy"
+# Shown in sections of their own: the text, and the mentions (ng:hasMention, and again as its
+# entailed superproperty gaf:denotedBy: thousands of rows on a city's page otherwise).
+HIDDEN_FACTS = {str(NG.hasMention), GAF_DENOTED_BY, str(NG.text)}
 AUTHORITY_NAMES = {"www.wikidata.org": "Wikidata", "sws.geonames.org": "GeoNames", "dbpedia.org": "DBpedia"}
 ARTICLE_META = (("Source file", NG.sourceFile), ("Outlet", NG.outletName), ("Author", NG.author),
                 ("Published", NG.published), ("Date from", NG.dateOrigin), ("Checksum", NG.checksum))

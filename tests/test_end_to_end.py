@@ -51,6 +51,16 @@ def test_home_entity_page_and_turtle_dump(seeds_server):
     assert len(graph) > 1000
 
 
+def test_an_entity_pages_statements_leave_its_mentions_to_their_own_section(seeds_server):
+    """ng:hasMention and its entailed superproperty gaf:denotedBy are the entity's mention list,
+    shown (capped) in its own section: as statements they would be a row per mention."""
+    html = requests.get(seeds_server.url + "/id/place/homs.html", timeout=30).text
+    statements = html[html.index("<h2>Statements</h2>"):]
+    statements = statements[:statements.index("</table>")]
+    assert "denotedBy" not in statements and "hasMention" not in statements
+    assert "/id/mention/" in html  # the mentions are on the page
+
+
 def test_query_command_prints_a_table(built_seeds):
     result = run_newsgraph("query", ARTICLES, "--out", str(built_seeds))
     assert result.returncode == 0, result.stderr
