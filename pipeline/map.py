@@ -11,11 +11,11 @@ rdflib Graph, which matters at a few thousand triples per article.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
-from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from .model import Article, ArticleExtraction, Corpus, EntityRecord, Event, EventMention, Precision, Span
@@ -31,7 +31,16 @@ _DATE_ORIGIN = {"metadata": NG.DateFromMetadata, "header": NG.DateFromHeader, "i
 _COUNT, _DECIMAL = XSD.nonNegativeInteger, XSD.decimal
 _PRECISION = {Precision.DAY: (NG.DayPrecision, XSD.date), Precision.MONTH: (NG.MonthPrecision, XSD.gYearMonth),
               Precision.YEAR: (NG.YearPrecision, XSD.gYear)}
-
+# The terms an article graph is made of, looked up once: a namespace attribute lookup per
+# triple (NG.x, RDF.type) was half the cost of mapping an article.
+_TYPE, _LABEL, _ANY_URI, _DATE = RDF.type, RDFS.label, XSD.anyURI, XSD.date
+_ARTICLE, _ENTITY_MENTION, _EVENT_MENTION = NG.Article, NG.EntityMention, NG.EventMention
+_SOURCE_FILE, _CHECKSUM, _TEXT, _TITLE = NG.sourceFile, NG.checksum, NG.text, NG.title
+_OUTLET, _AUTHOR, _URL, _PUBLISHED, _DATE_ORIGIN_OF = NG.outletName, NG.author, NG.url, NG.published, NG.dateOrigin
+_REFERS_TO, _IN_ARTICLE, _ANCHOR_OF, _SENTENCE = NG.refersTo, NG.inArticle, NG.anchorOf, NG.sentence
+_BEGIN, _END, _SENTENCE_BEGIN, _SENTENCE_END = NG.beginIndex, NG.endIndex, NG.sentenceBeginIndex, NG.sentenceEndIndex
+_CONFIDENCE, _CERTAINTY_OF, _POLARITY_OF, _TENSE_OF, _SOURCE = (NG.confidence, NG.certainty, NG.polarity, NG.tense,
+                                                                 NG.source)
 
 Triple = tuple  # (subject, predicate, object) of rdflib terms
 
@@ -44,9 +53,23 @@ class NamedGraph:
     triples: frozenset[Triple]
 
     def ntriples(self) -> bytes:
-        """The graph as an N-Triples document, written without building an rdflib Graph
-        (by rdflib's own N-Triples line writer)."""
-        return "".join(map(_nt_row, self.triples)).encode("utf-8")
+        """The graph as an N-Triples document, written without building an rdflib Graph."""
+        return ntriples(self.triples)
+
+
+def ntriples(triples: Iterable[Triple]) -> bytes:
+    """The lines rdflib's N-Triples writer gives the triples (`_nt_row`), with each IRI and
+    blank node written once: an article's subjects and predicates recur in most of its
+    triples, and rdflib checks an IRI again every time it writes one."""
+    written: dict = {}
+
+    def term(node) -> str:
+        if (text := written.get(node)) is None:
+            text = written[node] = node.n3()
+        return text
+
+    return "".join([f"{term(s)} {term(p)} {_quoteLiteral(o) if isinstance(o, Literal) else term(o)} .\n"
+                    for s, p, o in triples]).encode("utf-8")
 
 
 def map_resolved(corpus: Corpus, minter: Minter, retired: Mapping[str, str | None] | None = None) -> NamedGraph:
@@ -82,58 +105,76 @@ def map_article(extraction: ArticleExtraction, event_of: dict[tuple[str, int], E
     graph: set[Triple] = set()
     article = extraction.article
     node = minter.article(article.id)
-    graph.add((node, RDF.type, NG.Article))
-    graph.add((node, NG.sourceFile, Literal(article.source_name)))
-    graph.add((node, NG.checksum, Literal(article.checksum)))
-    graph.add((node, NG.text, Literal(article.text)))
+    graph.add((node, _TYPE, _ARTICLE))
+    graph.add((node, _SOURCE_FILE, Literal(article.source_name)))
+    graph.add((node, _CHECKSUM, Literal(article.checksum)))
+    graph.add((node, _TEXT, Literal(article.text)))
     if article.title:
-        graph.add((node, NG.title, Literal(article.title)))
-        graph.add((node, RDFS.label, Literal(article.title)))
+        graph.add((node, _TITLE, Literal(article.title)))
+        graph.add((node, _LABEL, Literal(article.title)))
     else:
-        graph.add((node, RDFS.label, Literal(article.source_name)))
+        graph.add((node, _LABEL, Literal(article.source_name)))
     if article.outlet:
-        graph.add((node, NG.outletName, Literal(article.outlet)))
+        graph.add((node, _OUTLET, Literal(article.outlet)))
     if article.author:
-        graph.add((node, NG.author, Literal(article.author)))
+        graph.add((node, _AUTHOR, Literal(article.author)))
     if article.url:
-        graph.add((node, NG.url, Literal(article.url, datatype=XSD.anyURI)))
+        graph.add((node, _URL, Literal(article.url, datatype=_ANY_URI)))
     if article.date:
-        graph.add((node, NG.published, Literal(article.date.isoformat(), datatype=XSD.date)))
-        graph.add((node, NG.dateOrigin, _DATE_ORIGIN[article.date_origin.value]))
+        graph.add((node, _PUBLISHED, Literal(article.date.isoformat(), datatype=_DATE)))
+        graph.add((node, _DATE_ORIGIN_OF, _DATE_ORIGIN[article.date_origin.value]))
+    mentions = _Mentions(graph, article, node, minter)
     for mention in extraction.entities:
-        subject = _map_mention(graph, article, mention.span, mention.confidence, minter)
-        graph.add((subject, RDF.type, NG.EntityMention))
-        graph.add((subject, NG.refersTo, minter.entity(mention.entity.key)))
+        subject = mentions.add(mention.span, mention.confidence)
+        graph.add((subject, _TYPE, _ENTITY_MENTION))
+        graph.add((subject, _REFERS_TO, minter.entity(mention.entity.key)))
     for index, mention in enumerate(extraction.events):
         event = event_of.get((article.id, index))
         if event is not None:
-            _map_event_mention(graph, article, mention, minter.event(event.key), minter)
+            _map_event_mention(graph, mentions, mention, minter.event(event.key), minter)
     return graph
 
 
-def _map_mention(graph: set[Triple], article: Article, span: Span, confidence: float, minter: Minter) -> URIRef:
-    article_id = article.id
-    subject = minter.mention(article_id, span.start, span.end)
-    graph.add((subject, NG.inArticle, minter.article(article_id)))
-    graph.add((subject, NG.beginIndex, Literal(span.start, datatype=_COUNT)))
-    graph.add((subject, NG.endIndex, Literal(span.end, datatype=_COUNT)))
-    graph.add((subject, NG.anchorOf, Literal(span.text)))
-    graph.add((subject, NG.sentence, Literal(article.text[span.sentence_start:span.sentence_end])))
-    graph.add((subject, NG.sentenceBeginIndex, Literal(span.sentence_start, datatype=_COUNT)))
-    graph.add((subject, NG.sentenceEndIndex, Literal(span.sentence_end, datatype=_COUNT)))
-    graph.add((subject, NG.confidence, Literal(f"{confidence:.2f}", datatype=_DECIMAL)))
-    return subject
+class _Mentions:
+    """Writes an article's mentions into its graph, making each literal once: the same
+    offsets, sentences and confidences recur across an article's mentions, and making an
+    rdflib Literal costs more than looking one up."""
+
+    def __init__(self, graph: set[Triple], article: Article, node: URIRef, minter: Minter):
+        self.graph, self.article, self.node, self.minter = graph, article, node, minter
+        self.literals: dict[tuple[str | int, URIRef | None], Literal] = {}
+
+    def literal(self, value: str | int, datatype: URIRef | None = None) -> Literal:
+        key = (value, datatype)
+        if (made := self.literals.get(key)) is None:
+            made = self.literals[key] = Literal(value, datatype=datatype)
+        return made
+
+    def add(self, span: Span, confidence: float) -> URIRef:
+        """The mention of `span`'s triples; returns its IRI."""
+        graph, literal, article = self.graph, self.literal, self.article
+        subject = self.minter.mention(article.id, span.start, span.end)
+        graph.add((subject, _IN_ARTICLE, self.node))
+        graph.add((subject, _BEGIN, literal(span.start, _COUNT)))
+        graph.add((subject, _END, literal(span.end, _COUNT)))
+        graph.add((subject, _ANCHOR_OF, literal(span.text)))
+        graph.add((subject, _SENTENCE, literal(article.text[span.sentence_start:span.sentence_end])))
+        graph.add((subject, _SENTENCE_BEGIN, literal(span.sentence_start, _COUNT)))
+        graph.add((subject, _SENTENCE_END, literal(span.sentence_end, _COUNT)))
+        graph.add((subject, _CONFIDENCE, literal(f"{confidence:.2f}", _DECIMAL)))
+        return subject
 
 
-def _map_event_mention(graph: set[Triple], article: Article, mention: EventMention, event: URIRef, minter: Minter) -> None:
-    subject = _map_mention(graph, article, mention.span, mention.confidence, minter)
-    graph.add((subject, RDF.type, NG.EventMention))
-    graph.add((subject, NG.refersTo, event))
-    graph.add((subject, NG.certainty, _CERTAINTY[mention.factuality.certainty]))
-    graph.add((subject, NG.polarity, _POLARITY[mention.factuality.polarity]))
-    graph.add((subject, NG.tense, _TENSE[mention.factuality.tense]))
+def _map_event_mention(graph: set[Triple], mentions: _Mentions, mention: EventMention, event: URIRef,
+                       minter: Minter) -> None:
+    subject = mentions.add(mention.span, mention.confidence)
+    graph.add((subject, _TYPE, _EVENT_MENTION))
+    graph.add((subject, _REFERS_TO, event))
+    graph.add((subject, _CERTAINTY_OF, _CERTAINTY[mention.factuality.certainty]))
+    graph.add((subject, _POLARITY_OF, _POLARITY[mention.factuality.polarity]))
+    graph.add((subject, _TENSE_OF, _TENSE[mention.factuality.tense]))
     for source in mention.sources:
-        graph.add((subject, NG.source, minter.entity(source.key)))
+        graph.add((subject, _SOURCE, minter.entity(source.key)))
 
 
 def _map_entity(graph: set[Triple], record: EntityRecord, minter: Minter) -> None:

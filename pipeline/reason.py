@@ -109,6 +109,9 @@ def hierarchy() -> Hierarchy:
     return hierarchy_of(ontology_graph())
 
 
+_TYPE = RDF.type  # looked up once: rdflib's RDF namespace answers an attribute slowly, and this runs per triple
+
+
 def entailed(triples: Iterable[tuple], closure: Hierarchy | None = None) -> set[tuple]:
     """The triples entailed by superclass, superproperty and inverse property, less those given.
 
@@ -120,8 +123,8 @@ def entailed(triples: Iterable[tuple], closure: Hierarchy | None = None) -> set[
     asserted = set(triples)
     found: set = set()
     for s, p, o in asserted:
-        if p == RDF.type:
-            found.update((s, RDF.type, cls) for cls in closure.superclasses.get(o, ()))
+        if p == _TYPE:
+            found.update((s, _TYPE, cls) for cls in closure.superclasses.get(o, ()))
         for prop, inverted in closure.entailed.get(p, ()):
             if not inverted:
                 found.add((s, prop, o))

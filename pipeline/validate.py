@@ -103,11 +103,35 @@ class ValidationResult:
 
 @dataclass(frozen=True)
 class Validation:
-    """The outcome of validating one graph: it conforms when nothing is a Violation."""
+    """The outcome of validating one graph: it conforms when nothing is a Violation.
+
+    The SHACL report is kept as N-Triples and parsed when asked for: a build sends every
+    article's Validation from its mapping process to the parent, most of them taken from
+    the validation cache, where the report is N-Triples already, and pickling an rdflib
+    graph of blank nodes cost more than the validation it came from. Its blank node labels
+    are kept when parsed, as pickling kept them: the articles of one batch share the result
+    nodes of what they share (a resolved actor's), and so do their reports when merged.
+    """
 
     conforms: bool
     results: tuple[ValidationResult, ...]
-    report_graph: Graph
+    report: str  # the report graph as N-Triples
+
+    @classmethod
+    def of_report(cls, report: Graph, results: tuple[ValidationResult, ...]) -> Validation:
+        """The Validation of a report graph whose results are `results`."""
+        validation = cls(conforms=not any(r.severity == "Violation" for r in results), results=results,
+                         report=report.serialize(format="nt"))
+        validation.__dict__["report_graph"] = report  # already made: no need to parse it again
+        return validation
+
+    @functools.cached_property
+    def report_graph(self) -> Graph:
+        return parse_report(Graph(), self.report)
+
+    def __getstate__(self) -> dict:
+        """What pickles: the fields, never the parsed report graph."""
+        return {f: self.__dict__[f] for f in ("conforms", "results", "report")}
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -183,10 +207,7 @@ def validate_graph(data: Graph, materialised: bool = False) -> Validation:
     _, report, _ = pyshacl.validate(
         _DataGraph(store), shacl_graph=shapes_graph(), inference="none", abort_on_first=False, allow_warnings=True
     )
-    results = _results(report)
-    return Validation(
-        conforms=not any(r.severity == "Violation" for r in results), results=results, report_graph=report
-    )
+    return Validation.of_report(report, _results(report))
 
 
 @functools.cache
@@ -266,8 +287,23 @@ def merged_report_graph(validations: Mapping[str, Validation]) -> Graph:
     """All articles' SHACL reports in one graph, for the published Turtle report."""
     graph = _namespaces()
     for validation in validations.values():
-        graph += validation.report_graph
+        if "report_graph" in validation.__dict__:
+            graph += validation.report_graph
+        else:  # parsed straight into the merged graph, not into one of its own first
+            parse_report(graph, validation.report)
     return graph
+
+
+class _KeptLabels(dict):
+    """A blank node context for rdflib's N-Triples parser that maps each label to itself."""
+
+    def get(self, label, default=None):
+        return label
+
+
+def parse_report(graph: Graph, report: str) -> Graph:
+    """`graph` with the triples of the N-Triples `report` added, blank nodes keeping their labels."""
+    return graph.parse(data=report, format="nt", bnode_context=_KeptLabels())
 
 
 @dataclass(frozen=True)

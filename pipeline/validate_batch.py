@@ -397,9 +397,8 @@ def _article_validation(findings: list[Finding]) -> Validation:
         for triple in finding.triples:
             graph.add(triple)
     found = _results(graph)
-    conforms = not any(r.severity == "Violation" for r in found)
-    graph.add((top, SH.conforms, Literal(conforms)))
-    return Validation(conforms=conforms, results=found, report_graph=graph)
+    graph.add((top, SH.conforms, Literal(not any(r.severity == "Violation" for r in found))))
+    return Validation.of_report(graph, found)
 
 
 def _term_line(term) -> str:
@@ -498,6 +497,12 @@ def _lines(article: Iterable[Triple], reached: list, prepared: Prepared) -> froz
     return frozenset(chain(mine, resolved))
 
 
+def validation_lines(article: Iterable[Triple], prepared: Prepared) -> frozenset[Line]:
+    """An article's validation graph as N-Triples lines (what `content_digest` identifies)."""
+    article = set(article)
+    return _lines(article, _reached(article, prepared.resolved), prepared)
+
+
 def prepare(resolved: Iterable[Triple], *, materialised: bool = False) -> Prepared:
     """Index the resolved graph's triples (materialised first unless they already are)."""
     return Prepared(_by_subject(resolved if materialised else _materialised(resolved)), read_around())
@@ -505,10 +510,15 @@ def prepare(resolved: Iterable[Triple], *, materialised: bool = False) -> Prepar
 
 @dataclass(frozen=True)
 class ValidationGraph:
-    """An article's validation graph, as its triples and as N-Triples lines."""
+    """An article's validation graph as N-Triples lines, with what makes its triples: the
+    batch reads the lines only, the triples are made for an article validated alone."""
 
-    triples: frozenset
+    article: Iterable[Triple]  # the article's triples, with their inferences
+    reached: list  # the resolved subjects it reaches (`_reached`)
     lines: frozenset[Line]
+
+    def triples(self, prepared: Prepared) -> frozenset:
+        return validation_triples(self.article, prepared.resolved, self.reached)
 
 
 def _validate_one_batch(own: Mapping[str, ValidationGraph], prepared: Prepared) -> dict[str, Validation]:
@@ -522,7 +532,7 @@ def _validate_one_batch(own: Mapping[str, ValidationGraph], prepared: Prepared) 
     validations = _validate_union(exact, {a: g.lines for a, g in own.items()}, _store(union),
                                   prepared.around) if exact else {}
     for article_id in own.keys() - exact.keys():
-        validations[article_id] = validate_graph(_graph(own[article_id].triples), materialised=True)
+        validations[article_id] = validate_graph(_graph(own[article_id].triples(prepared)), materialised=True)
     return validations
 
 
@@ -543,19 +553,18 @@ def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterab
     with _without_gc():
         prepared = resolved if isinstance(resolved, Prepared) else prepare(resolved, materialised=materialised)
         for ids in batches(articles, batch_size):
-            triples, reached, graphs = {}, {}, {}
+            own = {}
             for article_id in ids:
                 graph = articles[article_id] if materialised else _materialised(articles[article_id])
-                graphs[article_id], reached[article_id] = graph, _reached(graph, prepared.resolved)
-                triples[article_id] = validation_triples(graph, prepared.resolved, reached[article_id])
-            digests = {a: content_digest(t) for a, t in triples.items()} if cache else {}
+                reached = _reached(graph, prepared.resolved)
+                # the article's own triples are written here, the resolved ones once per corpus
+                own[article_id] = ValidationGraph(graph, reached, _lines(graph, reached, prepared))
+            digests = {a: content_digest(g.lines) for a, g in own.items()} if cache else {}
             if cache:
                 for article_id, digest in digests.items():
                     if (hit := cache.get(digest)) is not None:
                         validations[article_id] = hit
-                        del triples[article_id]
-            # the article's own triples are written here, the resolved ones once per corpus
-            own = {a: ValidationGraph(t, _lines(graphs[a], reached[a], prepared)) for a, t in triples.items()}
+                        del own[article_id]
             fresh = _validate_one_batch(own, prepared) if own else {}
             validations.update(fresh)
             if cache:
@@ -564,10 +573,13 @@ def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterab
     return validations
 
 
-def content_digest(triples: Iterable[Triple]) -> str:
-    """SHA-256 of a graph's sorted N-Triples lines: the identity of the content validated."""
-    lines = sorted(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
-    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+def content_digest(lines: Iterable[Line]) -> str:
+    """SHA-256 of a validation graph's sorted N-Triples lines: the identity of the content validated.
+
+    It is made of the lines the batch validates (`_lines`, the resolved ones written once per
+    corpus), so it costs no writing of terms of its own; a line is all a triple is.
+    """
+    return hashlib.sha256("".join(sorted(f"{s} {p} {o} .\n" for s, p, o in lines)).encode("utf-8")).hexdigest()
 
 
 @functools.cache
@@ -601,18 +613,38 @@ class ValidationCache:
     def get(self, digest: str) -> Validation | None:
         try:
             data = json.loads(self._path(digest).read_text(encoding="utf-8"))
-            report = Graph().parse(data=data["report"], format="nt")
             results = tuple(ValidationResult(**r) for r in data["results"])
+            return Validation(conforms=data["conforms"], results=results, report=_fresh_labels(data["report"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return Validation(conforms=data["conforms"], results=results, report_graph=report)
 
     def put(self, digest: str, validation: Validation) -> None:
         data = {"conforms": validation.conforms, "results": [dataclasses.asdict(r) for r in validation.results],
-                "report": validation.report_graph.serialize(format="nt")}
+                "report": validation.report}
         temporary = self._path(digest).with_suffix(".tmp")
         temporary.write_text(json.dumps(data), encoding="utf-8")
         temporary.replace(self._path(digest))
+
+
+def _fresh_labels(report: str) -> str:
+    """The N-Triples report with new blank node labels, as parsing it into an rdflib graph gives:
+    a Validation read from the cache shares no node with another one (see `Validation`).
+    A blank node is a line's subject or its object, a last term that is no literal."""
+    labels: dict[str, str] = {}
+
+    def fresh(label: str) -> str:
+        if (new := labels.get(label)) is None:
+            new = labels[label] = "_:" + BNode()
+        return new
+
+    lines = []
+    for line in filter(None, report.splitlines()):
+        subject, rest = line.split(" ", 1)
+        head, _, last = rest.removesuffix(" .").rpartition(" ")
+        if last.startswith("_:") and '"' not in last:
+            rest = f"{head} {fresh(last)} ."
+        lines.append(f"{fresh(subject) if subject.startswith('_:') else subject} {rest}\n")
+    return "".join(lines)
 
 
 def _graph(triples: Iterable[Triple]) -> Graph:

@@ -242,8 +242,8 @@ def test_an_article_joining_an_event_leaves_the_others_validation_graphs(built_s
         prepared = validate_batch.prepare(map_resolved(corpus, minter).triples)
         events = mention_events(corpus)
         graphs = {a: map_article_graph(x, events, minter).triples for a, x in corpus.extractions.items()}
-        return corpus, {a: validate_batch.content_digest(validate_batch.validation_triples(
-            g | entailed(g), prepared.resolved)) for a, g in graphs.items()}
+        return corpus, {a: validate_batch.content_digest(validate_batch.validation_lines(g | entailed(g), prepared))
+                        for a, g in graphs.items()}
 
     before, old = digests(seeds)
     after, new = digests([*seeds, added], event_keys(before))

@@ -1,0 +1,97 @@
+"""The build's own N-Triples writer and the slim Validation it sends back from a mapping process
+change nothing of what is published: the lines are rdflib's, the report is the same graph."""
+
+from __future__ import annotations
+
+import pickle
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.plugins.serializers.nt import _nt_row
+
+from pipeline import validate_batch
+from pipeline.map import NamedGraph, ntriples
+from pipeline.validate import merged_report_graph, validate_graph
+from pipeline.validate_core import Finding
+from pipeline.vocab import NG
+
+NODE = URIRef("http://127.0.0.1:5000/id/article/a")
+TRICKY = [
+    Literal('say "no"'), Literal("back\\slash"), Literal("two\nlines\r\nand\ttab"), Literal(""),
+    Literal("Ḥimṣ حمص 🇸🇾"), Literal("Homs", lang="en"), Literal("Hims", lang="ar-Latn"),
+    Literal("2024-12-06", datatype=XSD.date), Literal(7, datatype=XSD.nonNegativeInteger),
+    Literal("0.50", datatype=XSD.decimal), Literal(True),
+    Literal("POINT(36.7 34.7)", datatype=URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")),
+    Literal('"""quoted"""\n', lang="en"), URIRef("http://example.org/ünïcode#x"), BNode("b1"),
+]
+
+
+def _triples() -> frozenset:
+    other = BNode("b2")
+    triples = {(NODE, NG.text, value) for value in TRICKY}
+    triples |= {(NODE, RDF.type, NG.Article), (other, RDFS.label, Literal("a blank subject")),
+                (NODE, NG.refersTo, other)}
+    return frozenset(triples)
+
+
+def test_ntriples_are_rdflibs_lines():
+    triples = _triples()
+    assert ntriples(triples) == "".join(map(_nt_row, triples)).encode("utf-8")
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    ours = NamedGraph(NODE, triples).ntriples().decode("utf-8").splitlines()
+    assert sorted(ours) == sorted(line for line in graph.serialize(format="nt").splitlines() if line)
+    assert isomorphic(Graph().parse(data=ntriples(triples), format="nt"), graph)
+
+
+def test_validation_pickles_its_report_as_ntriples():
+    data = Graph()
+    data.add((NODE, RDF.type, NG.Article))  # an article lacking everything: a report with results
+    validation = validate_graph(data)
+    assert validation.results and not validation.conforms
+    sent = pickle.dumps(validation)
+    assert b"rdflib.graph" not in sent
+    received = pickle.loads(sent)
+    assert received == validation and "report_graph" not in received.__dict__
+    assert isomorphic(received.report_graph, validation.report_graph)
+    assert isomorphic(merged_report_graph({"a": received}), merged_report_graph({"a": validation}))
+
+
+def test_digest_follows_the_resolved_triples_reached():
+    """The cache key changes with what the article reaches in the resolved graph, not only with the article."""
+    event = URIRef("http://127.0.0.1:5000/id/event/e")
+    article = {(NODE, NG.refersTo, event)}
+    before = validate_batch.prepare({(event, RDFS.label, Literal("TakeControl: Homs"))}, materialised=True)
+    after = validate_batch.prepare({(event, RDFS.label, Literal("TakeControl: Hama"))}, materialised=True)
+    unreached = validate_batch.prepare({(event, RDFS.label, Literal("TakeControl: Homs")),
+                                        (URIRef("http://127.0.0.1:5000/id/event/f"), RDFS.label, Literal("x"))},
+                                       materialised=True)
+    digest = [validate_batch.content_digest(validate_batch.validation_lines(article, p))
+              for p in (before, after, unreached)]
+    assert digest[0] != digest[1] and digest[0] == digest[2]
+
+
+def _shared_finding_validations() -> list:
+    """Two articles' Validations from one batch, sharing the result on a resolved actor."""
+    actor, node = URIRef("http://127.0.0.1:5000/id/actor/x"), BNode()
+    finding = Finding(actor, ((node, RDF.type, SH.ValidationResult), (node, SH.resultSeverity, SH.Info),
+                              (node, SH.focusNode, actor), (node, SH.resultMessage, Literal("not on Wikidata"))))
+    return [validate_batch._article_validation([finding]) for _ in range(2)]
+
+
+def test_merged_reports_share_the_batchs_result_nodes_and_not_the_caches(tmp_path):
+    """As when reports travelled as pickled graphs: a result node two articles of a batch share
+    is one node of the merged report, while Validations read from the cache share nothing."""
+    made = _shared_finding_validations()
+    expected = Graph()
+    for validation in made:
+        expected += validation.report_graph
+    received = {str(i): pickle.loads(pickle.dumps(v)) for i, v in enumerate(made)}
+    assert isomorphic(merged_report_graph(received), expected)
+    cache = validate_batch.ValidationCache(tmp_path)
+    cache.put("d", made[0])
+    hits = {"a": cache.get("d"), "b": cache.get("d")}
+    assert len(merged_report_graph(hits)) == 2 * len(made[0].report_graph)
+    assert all(isomorphic(v.report_graph, made[0].report_graph) for v in hits.values())
