@@ -28,7 +28,7 @@ from .publish import publish
 from .remote import PushSummary, push
 from .reason import entailed, ontology_graph
 from .store import StoredGraphs, StoreWriter, graph_documents, open_read_only, write_digests
-from .validate import Validation, format_report, merged_report_graph, render_validation_html
+from .validate import Validation, format_report, render_validation_html, write_merged_report
 from .validate_batch import Prepared, prepare, validate_articles
 from .vocab import DEFAULT_BASE, Minter
 
@@ -284,5 +284,5 @@ def _write_reports(release: publication.Publication, validations: dict[str, Vali
     """The SHACL report as text and as Turtle (also in the site, beside the HTML report that
     publish writes as report.html)."""
     (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
-    merged_report_graph(validations).serialize(release.report / "validation.ttl", format="turtle")
+    write_merged_report(validations, release.report / "validation.ttl")
     shutil.copyfile(release.report / "validation.ttl", release.site / "report.ttl")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.compare import isomorphic
+from rdflib.namespace import SH, XSD
 
 from pipeline import publication
 from pipeline.store import write_store
@@ -21,6 +22,7 @@ from pipeline.validate import (
     article_validation_graph,
     format_report,
     merged_report_graph,
+    write_merged_report,
     read_publication,
     render_validation_html,
     validate_command,
@@ -114,6 +116,18 @@ def test_merged_report_graph_holds_every_article_report(validations):
     assert "sh:ValidationReport" in merged.serialize(format="turtle")
 
 
+def test_the_written_report_is_the_merged_report_graph(validations, tmp_path):
+    """The same graph, where "x"^^xsd:string is "x" (RDF 1.1: the same literal; rdflib tells them apart)."""
+    def simple(graph: Graph) -> Graph:
+        return _graph((s, p, Literal(str(o)) if isinstance(o, Literal) and o.datatype == XSD.string else o)
+                      for s, p, o in graph)
+
+    write_merged_report(validations, tmp_path / "report.ttl")
+    written = Graph().parse(tmp_path / "report.ttl", format="turtle")
+    assert isomorphic(simple(written), simple(merged_report_graph(validations)))
+    assert "sh:ValidationReport" in (tmp_path / "report.ttl").read_text()  # with our prefixes
+
+
 def test_article_validation_graph_follows_references(sample):
     article, resolved = _split(sample)
     noise = URIRef(BASE + "id/actor/unrelated")
@@ -178,3 +192,10 @@ def test_validate_command_without_a_build(tmp_path):
     result = CliRunner().invoke(validate_command, ["--out", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "no publication in" in result.output
+
+
+def _graph(triples) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph
