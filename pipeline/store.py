@@ -83,7 +83,7 @@ class StoreWriter:
         if stored == digest:
             return
         if stored is not None:
-            self.store.remove_graph(pyoxigraph.NamedNode(name))
+            ntriples = self._replace(pyoxigraph.NamedNode(name), ntriples)
         # Every line ends " .\\n" (a literal's own line breaks are escaped), so this makes N-Quads.
         quads = ntriples.replace(b" .\n", f" <{name}> .\n".encode("utf-8"))
         self._chunk.append(quads)
@@ -91,6 +91,19 @@ class StoreWriter:
         self.written += 1
         if self._size >= CHUNK_BYTES:
             self._load()
+
+    def _replace(self, graph: pyoxigraph.NamedNode, ntriples: bytes) -> bytes:
+        """Remove from `graph` the triples `ntriples` does not have; return the lines it has to add.
+
+        Lines are compared, not triples: a line Oxigraph writes otherwise than rdflib does for
+        the same triple is removed and added again, which is still right. Removing a large
+        graph whole (the resolved graph) and loading it again costs seconds; a new article
+        changes a few of its lines."""
+        stored = set(self.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph).splitlines(True))
+        lines = set(ntriples.splitlines(keepends=True))
+        for triple in pyoxigraph.parse(b"".join(stored - lines), format=pyoxigraph.RdfFormat.N_TRIPLES):
+            self.store.remove(pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, graph))
+        return b"".join(sorted(lines - stored))
 
     def clear(self) -> None:
         """Forget everything written so far, to start again in the same (now empty) store."""

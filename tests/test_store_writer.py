@@ -56,3 +56,16 @@ def test_an_unreadable_previous_store_means_writing_every_graph(tmp_path, caplog
     writer.add(KEPT, document("a"))
     assert quads(writer.close()) == {(KEPT, "a")} and writer.written == 1
     assert f"cannot start from {broken}" in caplog.text
+
+
+def test_a_triple_written_otherwise_than_oxigraph_writes_it_is_kept_once(tmp_path):
+    """Graphs are compared by line: the same triple in another spelling is removed and added again."""
+    first = StoreWriter(tmp_path / "old")
+    first.add(KEPT, document("café"))
+    first.close()
+    previous = StoredGraphs(tmp_path / "old", dict(first.digests))
+    del first
+    writer = StoreWriter(tmp_path / "new", previous)
+    writer.add(KEPT, b'<http://example.org/s> <http://example.org/p> "caf\\u00E9" .\n')  # an escape, not UTF-8
+    store = writer.close()
+    assert writer.written == 1 and quads(store) == {(KEPT, "café")} and len(store) == 1
