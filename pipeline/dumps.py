@@ -36,6 +36,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from .store import graph_digest
 from .vocab import PREFIXES
 
 Graph = str | None  # a named graph's IRI, or None for the default graph
@@ -84,12 +85,6 @@ def piece_key(graph: Graph, digest: str) -> str:
     name the graph, so two graphs of equal content have different pieces."""
     name = b"" if graph is None else b"<" + graph.encode() + b">"
     return hashlib.sha256(RECIPE + b"\n" + name + b"\n" + digest.encode()).hexdigest()
-
-
-def content_digest(ntriples: bytes) -> str:
-    """A digest of a graph's content from its N-Triples in any order: the same triples, the
-    same digest (no blank nodes in the data, so no labels to canonicalise)."""
-    return hashlib.sha256(b"".join(sorted(ntriples.splitlines(keepends=True)))).hexdigest()
 
 
 def _node(graph: Graph) -> ox.NamedNode | ox.DefaultGraph:
@@ -180,7 +175,7 @@ def make_pieces(store: ox.Store, folder: Path, graphs: Sequence[tuple[Graph, str
     made = []
     for graph, digest in graphs:
         ntriples = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_node(graph))
-        key = piece_key(graph, digest if digest is not None else content_digest(ntriples))
+        key = piece_key(graph, digest if digest is not None else graph_digest(ntriples))
         made.append(found(folder, graph, key) or _write_pieces(folder, graph, key, ntriples))
     return made
 

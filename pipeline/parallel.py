@@ -78,8 +78,8 @@ def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, wo
 
     With `scheduler` (a Dask scheduler address) the work goes to that cluster; with
     `workers` > 0 to a local cluster of that many worker processes (unless there is one
-    batch to do); else it runs here. Either way articles go BATCH at a time. Results come back in the order of
-    `articles`, wherever they ran.
+    batch to do); else it runs here. Either way articles go BATCH at a time. Results
+    come back in the order of `articles`, wherever they ran.
     """
     fingerprint = extractor_fingerprint()
     cached = {a.id: c for a in articles if (c := _read_cache(cache, a, fingerprint)) is not None}

@@ -22,7 +22,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from pipeline.vocab import PREFIXES
+from pipeline.vocab import NG, PREFIXES
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 
@@ -107,6 +107,20 @@ def hierarchy_of(ontology: Graph) -> Hierarchy:
 def hierarchy() -> Hierarchy:
     """The hierarchy of our ontology, computed once per process."""
     return hierarchy_of(ontology_graph())
+
+
+@functools.cache
+def mention_links() -> frozenset[URIRef]:
+    """The predicates from an event or entity to its mentions: ng:hasMention and what it
+    entails (gaf:denotedBy).
+
+    An article's validation graph keeps only those to the article's own mentions: with
+    all of them, every article mentioning an event would change, and be validated again,
+    whenever one more article mentions it. No shape needs the others (Event-hasMention
+    needs one mention, which the article's own is). Pages show them as the mention list.
+    """
+    forwards = {p for p, inverted in hierarchy().entailed.get(NG.hasMention, ()) if not inverted}
+    return frozenset({NG.hasMention} | forwards)
 
 
 _TYPE = RDF.type  # looked up once: rdflib's RDF namespace answers an attribute slowly, and this runs per triple

@@ -37,10 +37,10 @@ import pyoxigraph as ox
 
 from .publication import Publication
 from .siteread import SITE_SOURCE, Reads
-from .store import StoredGraphs
+from .store import StoredGraphs, graph_lines
 
 # The modules whose code decides what a resource page says; a change to any redraws all pages.
-PAGE_CODE = ("site.py", "siteread.py", "views.py", "charts.py", "vocab.py", "reuse.py")
+PAGE_CODE = ("site.py", "siteread.py", "views.py", "charts.py", "vocab.py", "reuse.py", "reason.py")
 SUFFIXES = (".html", ".ttl", ".jsonld")  # a resource page and its RDF documents
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS shared (fingerprint TEXT NOT NULL)",
            "CREATE TABLE IF NOT EXISTS page (iri TEXT PRIMARY KEY, stem TEXT NOT NULL, lookups BLOB NOT NULL)")
@@ -98,15 +98,8 @@ class Manifest:
         self.db.close()
 
 
-def _graph_lines(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> set[bytes]:
-    """The graph's N-Triples lines: Oxigraph writes a term one way, so equal lines, equal
-    triples, and two versions of a large graph are compared without making a Python object
-    per triple."""
-    return set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
-
-
 def _triples(lines: set[bytes]) -> Iterator[ox.Triple]:
-    return ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES)
+    return ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)
 
 
 def _in_union(store: ox.Store, triple: ox.Triple) -> bool:
@@ -119,13 +112,14 @@ def changed_keys(old: ox.Store, new: ox.Store, graphs: Iterable[str] | None = No
 
     `graphs`, when given, names the only named graphs whose content may differ (the build
     knows them by their digests), and no other is read; else every graph is compared by its
-    dump. Only graphs that differ are read triple by triple; a triple that left (or joined)
+    dump. Graphs are compared by their lines, and only differing lines are read as triples; a
+    triple that left (or joined)
     one graph changes the union only if no other graph has (had) it."""
     named = dict.fromkeys([*old.named_graphs(), *new.named_graphs()]) if graphs is None \
         else map(ox.NamedNode, sorted(graphs))
     keys: set[Key] = set()
     for graph in (ox.DefaultGraph(), *named):
-        before, after = _graph_lines(old, graph), _graph_lines(new, graph)
+        before, after = graph_lines(old, graph), graph_lines(new, graph)
         if before == after:
             continue
         changed = [t for t in _triples(after - before) if not _in_union(old, t)]

@@ -26,6 +26,12 @@ def graph_digest(ntriples: bytes) -> str:
     return hashlib.sha256(b"".join(sorted(ntriples.splitlines(keepends=True)))).hexdigest()
 
 
+def graph_lines(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> set[bytes]:
+    """A graph's N-Triples lines, as Oxigraph writes them (one way per term: equal lines, equal
+    triples), so two versions of a large graph compare without a Python object per triple."""
+    return set(store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph).splitlines(keepends=True))
+
+
 @dataclass(frozen=True)
 class StoredGraphs:
     """A release's store and the digest of every named graph in it (as `graph_digest` of the
@@ -99,11 +105,11 @@ class StoreWriter:
         the same triple is removed and added again, which is still right. Removing a large
         graph whole (the resolved graph) and loading it again costs seconds; a new article
         changes a few of its lines."""
-        stored = set(self.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph).splitlines(True))
+        stored = graph_lines(self.store, graph)
         lines = set(ntriples.splitlines(keepends=True))
         for triple in pyoxigraph.parse(b"".join(stored - lines), format=pyoxigraph.RdfFormat.N_TRIPLES):
             self.store.remove(pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, graph))
-        return b"".join(sorted(lines - stored))
+        return b"".join(lines - stored)
 
     def clear(self) -> None:
         """Forget everything written so far, to start again in the same (now empty) store."""

@@ -24,9 +24,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from pipeline.publication import NoPublication
-from pipeline.reason import check_consistency, hierarchy, materialise
+from pipeline.reason import check_consistency, materialise, mention_links
 from pipeline.store import open_read_only
-from pipeline.vocab import NG, PREFIXES
+from pipeline.vocab import PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES_DIR = ROOT / "shapes"
@@ -210,19 +210,6 @@ def validate_graph(data: Graph, materialised: bool = False) -> Validation:
     return Validation.of_report(report, _results(report))
 
 
-@functools.cache
-def mention_links() -> frozenset[URIRef]:
-    """The predicates from an event to its mentions: ng:hasMention and what it entails (gaf:denotedBy).
-
-    An article's validation graph keeps only those to the article's own mentions: with
-    all of them, every article mentioning an event would change, and be validated again,
-    whenever one more article mentions it. No shape needs the others (Event-hasMention
-    needs one mention, which the article's own is).
-    """
-    forwards = {p for p, inverted in hierarchy().entailed.get(NG.hasMention, ()) if not inverted}
-    return frozenset({NG.hasMention} | forwards)
-
-
 def article_validation_graph(article: Graph, resolved: Graph) -> Graph:
     """An article's graph plus the resolved triples about what it refers to, transitively.
 
@@ -287,10 +274,7 @@ def merged_report_graph(validations: Mapping[str, Validation]) -> Graph:
     """All articles' SHACL reports in one graph, for the published Turtle report."""
     graph = _namespaces()
     for validation in validations.values():
-        if "report_graph" in validation.__dict__:
-            graph += validation.report_graph
-        else:  # parsed straight into the merged graph, not into one of its own first
-            parse_report(graph, validation.report)
+        parse_report(graph, validation.report)  # straight into the merged graph, labels kept
     return graph
 
 

@@ -57,9 +57,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.plugins.serializers.nt import _quoteLiteral
 
-from pipeline.reason import entailed
-from pipeline.validate import (SHAPES_DIR, Validation, ValidationResult, _results, mention_links, shapes_graph,
-                               validate_graph)
+from pipeline.reason import entailed, mention_links
+from pipeline.validate import SHAPES_DIR, Validation, ValidationResult, _results, shapes_graph, validate_graph
 from pipeline.validate_core import Finding, core_findings, rdflib_term, target_pattern
 
 Triple = tuple
@@ -271,7 +270,7 @@ class _UnionIndex:
 
 def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
     """The subjects of the resolved graph the article reaches (through objects, transitively),
-    never through a link to another article's mention (see `validate.mention_links`)."""
+    never through a link to another article's mention (see `reason.mention_links`)."""
     own, links = {s for s, _, _ in article}, mention_links()
     reached: list = []
     seen: set = set()

@@ -8,6 +8,7 @@ strings and the templates escape it; nothing here builds markup.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .reason import mention_links
 from .siteread import Reader, Reads, Term
 from .vocab import NG, NGT
 
@@ -144,6 +146,13 @@ STANCES = ("reported", "denied", "planned", "uncertain")
 def local_name(iri: str) -> str:
     """The last part of an IRI, for showing terms of our vocabularies."""
     return re.split(r"[#/]", iri.rstrip("/"))[-1]
+
+
+@functools.cache
+def _hidden_facts() -> frozenset[str]:
+    """Predicates shown in sections of their own: the text, and the mentions (ng:hasMention, and
+    again as what it entails, gaf:denotedBy: thousands of rows on a busy actor's page otherwise)."""
+    return frozenset({str(NG.text), *map(str, mention_links())})
 
 
 def _one(values: dict[str, list], predicate: str) -> ox.NamedNode | ox.Literal | None:
@@ -391,7 +400,7 @@ class Views:
         """Every statement except the text and mention lists, which have their own sections."""
         facts = []
         for pred, objects in own.items():
-            if pred in HIDDEN_FACTS:
+            if pred in _hidden_facts():
                 continue
             for obj in objects:
                 if isinstance(obj, ox.NamedNode):
@@ -510,10 +519,6 @@ DCT_DESCRIPTION = "http://purl.org/dc/terms/description"
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 WGS84_LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 WGS84_LONG = "http://www.w3.org/2003/01/geo/wgs84_pos#long"
-GAF_DENOTED_BY = "http://groundedannotationframework.org/gaf#denotedBy"
-# Shown in sections of their own: the text, and the mentions (ng:hasMention, and again as its
-# entailed superproperty gaf:denotedBy: thousands of rows on a city's page otherwise).
-HIDDEN_FACTS = {str(NG.hasMention), GAF_DENOTED_BY, str(NG.text)}
 AUTHORITY_NAMES = {"www.wikidata.org": "Wikidata", "sws.geonames.org": "GeoNames", "dbpedia.org": "DBpedia"}
 ARTICLE_META = (("Source file", NG.sourceFile), ("Outlet", NG.outletName), ("Author", NG.author),
                 ("Published", NG.published), ("Date from", NG.dateOrigin), ("Checksum", NG.checksum))

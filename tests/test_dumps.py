@@ -14,6 +14,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
 from pipeline import dumps
 from pipeline.publish import publish
+from pipeline.store import graph_digest
 from test_site_sample import ARTICLES, BASE, sample_quads, sample_store
 
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
@@ -122,7 +123,7 @@ def disk_store(folder, quads) -> ox.Store:
 
 def graph_digests(store: ox.Store) -> dict[str, str]:
     """Each named graph's digest, as the build gives them."""
-    return {g.value: dumps.content_digest(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g))
+    return {g.value: graph_digest(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g))
             for g in store.named_graphs()}
 
 
