@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -65,8 +66,13 @@ class Target:
 class Sample:
     started: float  # seconds since the phase began
     seconds: float
-    ok: bool
+    status: int | None  # None: no answer (connection error or timeout)
+    expected: int
     target: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == self.expected
 
 
 @dataclass(frozen=True)
@@ -112,11 +118,11 @@ def page_targets(pages: list[str]) -> list[Target]:
     return targets
 
 
-def _send(connection: http.client.HTTPConnection, target: Target) -> bool:
+def _send(connection: http.client.HTTPConnection, target: Target) -> int:
     connection.request(target.method, target.path, target.body, target.headers)
     response = connection.getresponse()
     response.read()
-    return response.status == target.expected
+    return response.status
 
 
 class Budget:
@@ -143,12 +149,12 @@ def _client(port: int, source: str, targets: list[Target], budget: Budget, origi
         target = rng.choice(targets)
         begin = time.monotonic()
         try:
-            ok = _send(connection, target)
+            status = _send(connection, target)
         except (OSError, http.client.HTTPException):
-            ok = False
+            status = None
             connection.close()
             connection = http.client.HTTPConnection(LOOPBACK, port, timeout=120, source_address=(source, 0))
-        samples.append(Sample(begin - origin, time.monotonic() - begin, ok, target.name))
+        samples.append(Sample(begin - origin, time.monotonic() - begin, status, target.expected, target.name))
     connection.close()
 
 
@@ -160,18 +166,21 @@ class Figures:
     p50: float  # ms
     p99: float  # ms
     errors: int
+    error_statuses: str  # "503 x56": what the errors were, by HTTP status ("none": no answer)
 
 
 def figures(samples: list[Sample], seconds: float) -> Figures:
     latencies = sorted(s.seconds * 1000 for s in samples) or [0.0]
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return Figures(len(samples), seconds, len(samples) / max(seconds, 1e-9), statistics.median(latencies), p99,
-                   sum(1 for s in samples if not s.ok))
+                   sum(1 for s in samples if not s.ok),
+                   ", ".join(f"{status or 'none'} x{n}" for status, n in
+                             Counter(s.status for s in samples if not s.ok).most_common()))
 
 
 def line(label: str, f: Figures) -> str:
     return (f"{label:<34} {f.requests:7d} req  {f.per_second:8.1f} req/s  p50 {f.p50:8.1f} ms  "
-            f"p99 {f.p99:8.1f} ms  errors {f.errors}")
+            f"p99 {f.p99:8.1f} ms  errors {f.errors}" + (f" ({f.error_statuses})" if f.errors else ""))
 
 
 @dataclass(frozen=True)
@@ -282,7 +291,8 @@ def main() -> None:
                 overlap = min(ended.sent_at + ended.seconds, seconds) - ended.sent_at
                 print(line("  while the runaway ran", figures(window, max(overlap, 1e-9))))
             for sample in [s for s in samples if not s.ok][:5]:
-                print(f"  error on {sample.target} at {sample.started:.1f} s")
+                print(f"  error on {sample.target} at {sample.started:.1f} s: {sample.status or 'no answer'}"
+                      f" after {sample.seconds:.1f} s")
             peer = start_oxigraph(current.store, timeout=30)
             try:
                 samples, seconds, _ = load(peer.port, sparql_targets(peer.path), limits)
