@@ -21,8 +21,8 @@ from datetime import date
 
 from .extract_lexicon import Lexicon, load_lexicon
 from .model import (ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRef, Event, EventMention, Participant,
-                    Span, TimeValue)
-from .vocab import slug
+                    TimeValue)
+from .vocab import mention_key, slug
 
 MAX_DAYS_APART = 2
 NEXT_SENTENCE = 300  # characters between a sentence's end and the next mention: about one sentence on
@@ -94,15 +94,13 @@ def link(extractions: Sequence[ArticleExtraction], previous: EventKeys | None = 
     return corpus
 
 
-def _mention_id(article_id: str, span: Span) -> str:
-    """An event mention's identity across builds: its article and span, as in its IRI."""
-    return f"{article_id}/{span.start}-{span.end}"
-
-
 def event_keys(corpus: Corpus, previous: EventKeys | None = None) -> EventKeys:
     """The keys of this corpus's events, to be kept by the next build (see EventKeys)."""
-    mentions = {_mention_id(a, corpus.extractions[a].events[i].span): event.key
-                for event in corpus.events for a, i in event.mentions}
+    mentions: dict[str, str] = {}
+    for event in corpus.events:
+        for article_id, index in event.mentions:
+            span = corpus.extractions[article_id].events[index].span
+            mentions[mention_key(article_id, span.start, span.end)] = event.key
     live = {event.key for event in corpus.events}
     if previous is None:
         return EventKeys(mentions)
@@ -352,7 +350,7 @@ def _kept_keys(clusters: list[_Cluster], previous: EventKeys) -> dict[_Cluster, 
     and each key at most once; the rest of the clusters get fresh keys."""
     pairs = []
     for position, cluster in enumerate(clusters):
-        counts = Counter(previous.mentions.get(_mention_id(a, m.span)) for a, _, m in cluster.mentions)
+        counts = Counter(previous.mentions.get(mention_key(a, m.span.start, m.span.end)) for a, _, m in cluster.mentions)
         counts.pop(None, None)
         pairs += [(-n, position, key) for key, n in counts.items()]
     kept: dict[_Cluster, str] = {}

@@ -80,6 +80,11 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "x"
 
 
+def mention_key(article_id: str, start: int, end: int) -> str:
+    """A mention's identity across builds, its article and span: the end of its IRI."""
+    return f"{article_id}/{start}-{end}"
+
+
 class Minter:
     """Mints the dataset's IRIs under one base IRI. Same key, same IRI, every build."""
 
@@ -98,7 +103,7 @@ class Minter:
         return URIRef(f"{self.base}id/article/{article_id}")
 
     def mention(self, article_id: str, start: int, end: int) -> URIRef:
-        return URIRef(f"{self.mention_prefix}{article_id}/{start}-{end}")
+        return URIRef(self.mention_prefix + mention_key(article_id, start, end))
 
     @property
     def mention_prefix(self) -> str:
