@@ -297,6 +297,7 @@ def walk(article: Iterable[Triple], resolved: Mapping) -> Walk:
 
 
 def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
+    """The resolved subjects of the article's `walk`."""
     return walk(article, resolved).reached
 
 
