@@ -41,6 +41,7 @@ class Build:
     seconds: float
     stages: dict[str, float]  # as the build reports them
     graphs_written: int  # into the store; the rest were the previous release's as they are
+    articles_mapped: int  # mapped and validated; the rest were taken from the previous release's records
 
 
 def spacy_seconds(texts: list[str], processes: int) -> float:
@@ -62,7 +63,7 @@ def run_build(corpus: Path, out: Path, processes: int) -> Build:
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     report = json.loads((out / "current" / "report" / "build.json").read_text())
-    return Build(seconds, report["seconds"], report["graphs_written"])
+    return Build(seconds, report["seconds"], report["graphs_written"], report["articles_mapped"])
 
 
 def add_article(source: Path, corpus: Path, name: str) -> None:
@@ -98,7 +99,8 @@ def main() -> None:
         incremental = run_build(corpus, Path(folder) / "out", processes)
         parse = spacy_seconds(texts, processes)
     for label, build in (("full", full), ("one added", incremental)):
-        print(f"{label} build {build.seconds:.1f} s ({build.graphs_written} graphs written): "
+        print(f"{label} build {build.seconds:.1f} s ({build.graphs_written} graphs written, "
+              f"{build.articles_mapped} articles mapped): "
               + ", ".join(f"{k} {v:.1f} s" for k, v in build.stages.items()))
     validation = full.stages.get(VALIDATION, 0.0)
     save([
@@ -114,6 +116,8 @@ def main() -> None:
                validation / (full.seconds * max(processes, 1)), "fraction"),
         Record(f"graphs written into the store when adding one article to {n}", incremental.graphs_written,
                "graphs", f"graphs written by the full build of {n}", full.graphs_written),
+        Record(f"articles mapped and validated when adding one article to {n}", incremental.articles_mapped,
+               "articles", f"articles mapped by the full build of {n}", full.articles_mapped),
     ] + [Record(f"build stage: {stage} ({n} articles, {processes} processes)", seconds, "s")
          for stage, seconds in full.stages.items()]
       + [Record(f"add one article, stage: {stage} ({n} articles, {processes} processes)", seconds, "s")

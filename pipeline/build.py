@@ -10,7 +10,7 @@ import json
 import multiprocessing
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pyoxigraph
 
-from . import publication
+from . import article_records, publication
+from .article_records import ArticleRecord, Records, SubjectDigests, mapping_inputs
 from .ingest import MAX_BYTES, ingest
 from .link import EventKeys, event_keys, link
 from .map import NamedGraph, map_article_graph, map_resolved, mention_events
@@ -29,7 +30,7 @@ from .remote import PushSummary, push
 from .reason import entailed, ontology_graph
 from .store import StoredGraphs, StoreWriter, graph_documents, open_read_only, write_digests
 from .validate import Validation, format_report, render_validation_html, write_merged_report
-from .validate_batch import Prepared, prepare, validate_articles
+from .validate_batch import Prepared, prepare, validate_articles, walk
 from .vocab import DEFAULT_BASE, Minter
 
 
@@ -66,6 +67,8 @@ class BuildResult:
     timings: Timings = field(default_factory=Timings)
     pages: int = 0  # pages drawn by this build
     pages_reused: int = 0  # unchanged pages taken from the previous publication
+    articles_mapped: int = 0  # article graphs mapped and validated (summed over the relinks of quarantine)
+    articles_reused: int = 0  # articles whose graph and Validation were the previous release's (article_records)
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,10 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         rejections = [*ingested.rejections, *extracted.failures]
         last = publication.current(out) if (out / publication.CURRENT).is_dir() else None
         writer = StoreWriter(release.store, StoredGraphs.of(last) if last else None)
-        store, validations = _store_validated(list(extracted.extractions), minter, release, writer, out / "cache",
-                                              options.workers, options.progress, timings, _event_keys(last))
+        records = Records.read(last.article_records, article_records.fingerprint(minter.base)) if last else None
+        stored = _store_validated(list(extracted.extractions), minter, release, writer, out / "cache",
+                                  options.workers, options.progress, timings, _event_keys(last), records)
+        store, validations = stored.store, stored.validations
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         with timings.stage("publish"):
             _write_reports(release, validations)
@@ -113,13 +118,14 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
                               graph_digests=writer.digests, pieces=out / "cache" / "dumps")
         graphs_written = writer.written
         del store, writer  # close the store before the release is served
-        _write_build_report(release, rejections, validations, timings, graphs_written)
+        _write_build_report(release, rejections, validations, timings, graphs_written, stored)
         publication.promote(out, release)
     except BaseException:
         publication.discard(release)
         raise
     result = BuildResult(release, len(validations) - len(quarantined), rejections, quarantined, 0.0, extracted.reused,
-                         timings=timings, pages=summary.rendered, pages_reused=summary.reused)
+                         timings=timings, pages=summary.rendered, pages_reused=summary.reused,
+                         articles_mapped=stored.mapped, articles_reused=stored.reused)
     if options.store_url:
         with timings.stage("push"):
             result.pushed = push(graph_documents(open_read_only(out)), options.store_url, options.store_protocol,
@@ -139,21 +145,35 @@ def _event_keys(release: publication.Publication | None) -> EventKeys | None:
     return EventKeys.from_json(json.loads(release.event_keys.read_text(encoding="utf-8")))
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """The store of a build's graphs, every article's Validation, and how many articles were
+    mapped or taken from the records (summed over the relinks of a quarantine)."""
+
+    store: pyoxigraph.Store
+    validations: dict[str, Validation]
+    mapped: int
+    reused: int
+
+
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
                      writer: StoreWriter, cache: Path, processes: int, progress: Callable | None, timings: Timings,
-                     previous: EventKeys | None) -> tuple[pyoxigraph.Store, dict[str, Validation]]:
+                     previous: EventKeys | None, records: Records | None) -> _Stored:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
     Article graphs are mapped, validated and written a few at a time (in `processes`
-    processes when > 1), so a corpus's graphs are never all in memory. A quarantined
+    processes when > 1), so a corpus's graphs are never all in memory. An article none of
+    whose inputs changed since `records` (the last release's) was made is not mapped: its
+    Validation comes from its record and its graph stays as the store has it. A quarantined
     article is left out and the rest linked again (what was merged with it across
     articles may change) into the emptied store; this repeats until all pass. Returns
     the store and the validation of every article (published or quarantined). Events keep
-    the keys of `previous` (the last release's); the keys given out, and the digests of the
-    graphs `writer` stored, are written into the release.
+    the keys of `previous` (the last release's); the keys given out, the digests of the
+    graphs `writer` stored and the articles' records are written into the release.
     """
     validations: dict[str, Validation] = {}
     quarantined: set[str] = set()
+    mapped = reused = 0
     while True:
         with timings.stage("link"):
             corpus = link([x for x in extractions if x.article.id not in quarantined], previous)
@@ -165,24 +185,65 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
                                prepare(resolved.triples | inferred, materialised=True),
                                published_resolved.triples, cache / "validate")
         failed = set()
+        made: dict[str, ArticleRecord] = {}
         with timings.stage("map, validate, store"):
-            graphs = _article_graphs(context, processes, timings)
-            for article_id, validation, ntriples in (progress(graphs, total=len(corpus.extractions),
-                                                              desc="validate", unit="article") if progress else graphs):
-                validations[article_id] = validation
-                if validation.conforms:
-                    writer.add(minter.article_graph(article_id), ntriples)
+            digests = SubjectDigests(context.resolved, context.published_resolved, minter, corpus.extractions)
+            inputs = {a: mapping_inputs(x, _event_keys_of(a, x, context.event_of))
+                      for a, x in corpus.extractions.items()}
+            unchanged = _unchanged(records, inputs, digests, writer, minter)
+            fresh = sorted(corpus.extractions.keys() - unchanged.keys())
+            mapped, reused = mapped + len(fresh), reused + len(unchanged)
+            graphs = _article_graphs(context, fresh, processes, timings)
+            graphs = iter(progress(graphs, total=len(fresh), desc="validate", unit="article") if progress else graphs)
+            for article_id in sorted(corpus.extractions):  # the order of a build that maps every article
+                name = minter.article_graph(article_id)
+                if (record := unchanged.get(article_id)) is not None:
+                    made[article_id] = record
+                    validations[article_id] = record.validation
+                    writer.keep(name, record.graph)
+                    continue
+                article = next(graphs)
+                validations[article_id] = article.validation
+                if article.validation.conforms:
+                    writer.add(name, article.ntriples)
+                    made[article_id] = ArticleRecord(
+                        inputs[article_id], digests.own(article_id),
+                        tuple(sorted(n for n in article.visited if not digests.is_own(article_id, n))),
+                        writer.digests[str(name)], article.validation)
                 else:
                     failed.add(article_id)
+            next(graphs, None)  # run the generator to its end, which ends its processes
             if not failed:
                 writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
                 writer.add(resolved.name, published_resolved.ntriples())
                 release.event_keys.write_text(json.dumps(keys.to_json(), indent=1), encoding="utf-8")
                 store = writer.close()
                 write_digests(release, writer.digests)
-                return store, validations
+                article_records.write(release.article_records, article_records.fingerprint(minter.base), made, digests)
+                return _Stored(store, validations, mapped, reused)
         quarantined |= failed
         writer.clear()
+
+
+def _event_keys_of(article_id: str, extraction: ArticleExtraction,
+                   event_of: dict[tuple[str, int], Event]) -> list[str | None]:
+    """The key of the event each of the article's event mentions was linked to (None: to none)."""
+    return [event.key if (event := event_of.get((article_id, i))) is not None else None
+            for i in range(len(extraction.events))]
+
+
+def _unchanged(records: Records | None, inputs: Mapping[str, str], digests: SubjectDigests, writer: StoreWriter,
+               minter: Minter) -> dict[str, ArticleRecord]:
+    """The records of the articles that need not be mapped again: nothing they were made from
+    changed, and the store holds their graphs as recorded (it does not once emptied by a relink)."""
+    if records is None:
+        return {}
+    found = {}
+    for article_id, digest in inputs.items():
+        record = records.reusable(article_id, digest, digests)
+        if record is not None and writer.holds(minter.article_graph(article_id), record.graph):
+            found[article_id] = record
+    return found
 
 
 @dataclass(frozen=True)
@@ -197,17 +258,27 @@ class _Context:
     validation_cache: Path
 
 
+@dataclass(frozen=True)
+class _Mapped:
+    """One article mapped and validated: its Validation, its published N-Triples (none when it
+    does not conform) and the nodes its validation walk visited (validate_batch.walk)."""
+
+    article_id: str
+    validation: Validation
+    ntriples: bytes
+    visited: tuple[str, ...]
+
+
 _context: _Context | None = None  # the mapping process's, set when it starts
 
 
-def _article_graphs(context: _Context, processes: int, timings: Timings) -> Iterator[tuple[str, Validation, bytes]]:
-    """Each article's validation and published N-Triples, in article id order.
+def _article_graphs(context: _Context, ids: list[str], processes: int, timings: Timings) -> Iterator[_Mapped]:
+    """Each of these articles mapped and validated, in the order of `ids`.
 
     With several processes, they are forked once the corpus is linked, so each starts
     with the linked corpus in memory instead of receiving it. The time spent validating
     is added to `timings` (summed over the processes).
     """
-    ids = sorted(context.corpus.extractions)
     size = max(1, min(CHUNK, len(ids) // (4 * max(processes, 1))))  # several chunks a process: even loads
     chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
     if processes <= 1 or len(chunks) <= 1:
@@ -219,7 +290,7 @@ def _article_graphs(context: _Context, processes: int, timings: Timings) -> Iter
         yield from _collect(pool.map(_map_and_validate, chunks), timings)
 
 
-def _collect(chunks: Iterator[_Chunk], timings: Timings) -> Iterator[tuple[str, Validation, bytes]]:
+def _collect(chunks: Iterator[_Chunk], timings: Timings) -> Iterator[_Mapped]:
     for chunk in chunks:
         timings.add(VALIDATION, chunk.validation_seconds)
         yield from chunk.results
@@ -227,7 +298,7 @@ def _collect(chunks: Iterator[_Chunk], timings: Timings) -> Iterator[tuple[str, 
 
 @dataclass(frozen=True)
 class _Chunk:
-    results: list[tuple[str, Validation, bytes]]  # article id, its validation, its published N-Triples
+    results: list[_Mapped]
     validation_seconds: float
 
 
@@ -243,9 +314,10 @@ def _map_and_validate(article_ids: list[str]) -> _Chunk:
               for a in article_ids}
     inferred = {a: entailed(g.triples) for a, g in graphs.items()}
     started = time.perf_counter()
-    validations = validate_articles({a: g.triples | inferred[a] for a, g in graphs.items()}, context.resolved,
-                                    materialised=True, cache_dir=context.validation_cache,
-                                    batch_size=len(article_ids))
+    materialised = {a: g.triples | inferred[a] for a, g in graphs.items()}
+    walks = {a: walk(triples, context.resolved.resolved) for a, triples in materialised.items()}
+    validations = validate_articles(materialised, context.resolved, materialised=True,
+                                    cache_dir=context.validation_cache, batch_size=len(article_ids), walks=walks)
     validation_seconds = time.perf_counter() - started
     results = []
     for article_id, graph in graphs.items():
@@ -254,7 +326,8 @@ def _map_and_validate(article_ids: list[str]) -> _Chunk:
             # what the resolved graph already states (an event's mentions) is not repeated here
             own = inferred[article_id] - context.published_resolved
             published = NamedGraph(graph.name, graph.triples | own).ntriples()
-        results.append((article_id, validations[article_id], published))
+        results.append(_Mapped(article_id, validations[article_id], published,
+                               tuple(str(node) for node in walks[article_id].visited)))
     return _Chunk(results, validation_seconds)
 
 
@@ -268,13 +341,16 @@ def _published_resolved(resolved: NamedGraph, inferred: set, minter: Minter) -> 
 
 
 def _write_build_report(release: publication.Publication, rejections, validations: dict[str, Validation],
-                        timings: Timings, graphs_written: int) -> None:
+                        timings: Timings, graphs_written: int, stored: _Stored) -> None:
     """What was rejected and quarantined, how many graphs were written into the store (the rest
-    were the previous release's as they are), and how long each stage took (the pushing excepted)."""
+    were the previous release's as they are), how many articles were mapped and how many taken
+    from the previous release's records, and how long each stage took (the pushing excepted)."""
     report = {
         "rejected": [{"path": r.path, "problem": r.problem} for r in rejections],
         "quarantined": sorted(a for a, v in validations.items() if not v.conforms),
         "graphs_written": graphs_written,
+        "articles_mapped": stored.mapped,
+        "articles_reused": stored.reused,
         "seconds": timings.seconds,
     }
     (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -47,6 +47,12 @@ class Publication:
         compares its graphs with to write only those that changed."""
         return self.root / "graphs.json"
 
+    @property
+    def article_records(self) -> Path:
+        """What each article's mapping and validation were made from and gave (article_records),
+        which the next build reuses for the articles none of whose inputs changed."""
+        return self.root / "articles.json.gz"
+
 
 class NoPublication(FileNotFoundError):
     def __init__(self, out: Path):

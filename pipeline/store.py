@@ -98,6 +98,17 @@ class StoreWriter:
         if self._size >= CHUNK_BYTES:
             self._load()
 
+    def holds(self, name: URIRef, digest: str) -> bool:
+        """Whether the store started with graph `name` as the N-Triples of this digest."""
+        return self._stored.get(str(name)) == digest
+
+    def keep(self, name: URIRef, digest: str) -> None:
+        """Keep graph `name` as the previous store had it: what `add` does for an unchanged graph,
+        without the N-Triples (a reused mapping knows its graph's digest, see article_records)."""
+        if not self.holds(name, digest):
+            raise ValueError(f"the store does not hold {name} as {digest}")
+        self.digests[str(name)] = digest
+
     def _replace(self, graph: pyoxigraph.NamedNode, ntriples: bytes) -> bytes:
         """Remove from `graph` the triples `ntriples` does not have; return the lines it has to add.
 

@@ -268,7 +268,17 @@ class _UnionIndex:
         return read
 
 
-def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
+@dataclass(frozen=True)
+class Walk:
+    """The nodes an article's validation graph is gathered from: the resolved subjects it
+    reaches, and every node the walk visited (those that are no resolved subject too, since
+    one becoming a subject would change the walk)."""
+
+    reached: list
+    visited: set
+
+
+def walk(article: Iterable[Triple], resolved: Mapping) -> Walk:
     """The subjects of the resolved graph the article reaches (through objects, transitively),
     never through a link to another article's mention (see `reason.mention_links`)."""
     own, links = {s for s, _, _ in article}, mention_links()
@@ -283,7 +293,12 @@ def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
         if (triples := resolved.get(node)) is not None:
             reached.append(node)
             pending += (o for _, p, o in triples if isinstance(o, URIRef) and (p not in links or o in own))
-    return reached
+    return Walk(reached, seen)
+
+
+def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
+    """The resolved subjects of the article's `walk`."""
+    return walk(article, resolved).reached
 
 
 def validation_triples(article: Iterable[Triple], resolved: Mapping, reached: list | None = None) -> frozenset:
@@ -537,7 +552,8 @@ def _validate_one_batch(own: Mapping[str, ValidationGraph], prepared: Prepared) 
 
 def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterable[Triple] | Prepared, *,
                       materialised: bool = False, cache_dir: Path | None = None,
-                      batch_size: int = BATCH_SIZE) -> dict[str, Validation]:
+                      batch_size: int = BATCH_SIZE, walks: Mapping[str, Walk] | None = None
+                      ) -> dict[str, Validation]:
     """Validate every article's validation graph as validate_graph would, `batch_size` at a time.
 
     `articles` are article graphs (rdflib Graphs or sets of triples) by id, `resolved` the
@@ -545,7 +561,7 @@ def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterab
     their inferred triples (as the published graphs do), so they are not materialised
     again. With `cache_dir`, an article whose validation graph and shapes are unchanged
     since a run with the same folder gets its Validation from there instead of being
-    validated again.
+    validated again. `walks` are the articles' `walk`s, when the caller made them already.
     """
     cache = ValidationCache(cache_dir) if cache_dir is not None else None
     validations: dict[str, Validation] = {}
@@ -555,7 +571,7 @@ def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterab
             own = {}
             for article_id in ids:
                 graph = articles[article_id] if materialised else _materialised(articles[article_id])
-                reached = _reached(graph, prepared.resolved)
+                reached = (walks[article_id] if walks else walk(graph, prepared.resolved)).reached
                 # the article's own triples are written here, the resolved ones once per corpus
                 own[article_id] = ValidationGraph(graph, reached, _lines(graph, reached, prepared))
             digests = {a: content_digest(g.lines) for a, g in own.items()} if cache else {}

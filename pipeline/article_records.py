@@ -1,0 +1,195 @@
+"""Reuse the previous release's mapping and validation of the articles whose inputs are unchanged.
+
+An article's published graph and its Validation are functions of
+- what is mapped: its linked extraction and the event key of each of its event mentions
+  (`mapping_inputs`);
+- what every article shares: the base IRI, the code that maps, infers and validates, the
+  ontology and the shapes (`fingerprint`);
+- the resolved triples its validation graph is gathered from: the subjects its walk
+  (validate_batch.walk) visited, as validation reads them (`SubjectDigests.of`: a node
+  that is no subject has none, so one becoming a subject is a change too);
+- the resolved triples about its own nodes (its article and mentions) and the links
+  (ng:hasMention and what it entails) to its mentions (`SubjectDigests.own`): the only
+  resolved triples its published graph can lose when the triples the resolved graph
+  already publishes are taken out of its inferences, since an inferred triple's subject
+  is one of its own nodes or one its walk starts from.
+
+Each release records, per published article, those digests with its Validation and its
+graph's digest (`RECORDS` beside graphs.json); the next build compares and, for an article
+none of whose inputs changed, takes both from the record and tells the store writer its
+graph is unchanged, instead of mapping, inferring, validating and serialising it again.
+A record that is missing, unreadable or made under another fingerprint reuses nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from rdflib import URIRef
+
+from .model import ArticleExtraction
+from .reason import mention_links, ontology_files
+from .validate import Validation, ValidationResult
+from .validate_batch import Prepared, _fresh_labels, shapes_digest
+from .vocab import Minter
+
+log = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).resolve().parent
+# The modules whose code decides an article's graph or its Validation (validate*.py are in shapes_digest).
+CODE = ("article_records.py", "build.py", "map.py", "model.py", "reason.py", "store.py", "vocab.py")
+_ABSENT = object()
+
+
+def fingerprint(base: str) -> str:
+    """What every article's mapping and validation shares: base IRI, code, ontology, shapes, libraries."""
+    digest = hashlib.sha256(f"{base}\0{shapes_digest()}".encode())
+    for package in ("rdflib", "pyoxigraph"):
+        digest.update(f"{package}={metadata.version(package)}".encode())
+    for path in [PACKAGE / name for name in CODE] + list(ontology_files()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def mapping_inputs(extraction: ArticleExtraction, event_keys: Iterable[str | None]) -> str:
+    """A digest of what mapping the article reads: its linked extraction (whole, as its repr: the
+    values are frozen dataclasses, tuples, strings and numbers, whose repr is their value) and
+    the key of the event each of its event mentions was linked to (None when to none)."""
+    return hashlib.sha256(repr((extraction, tuple(event_keys))).encode("utf-8")).hexdigest()
+
+
+class SubjectDigests:
+    """Digests of the resolved graph as the validation of one build reads it, made on demand.
+
+    `of(node)`: the node's triples in the materialised resolved graph, each marked with whether
+    the published resolved graph has it, but for the links to mentions (an event's mentions in
+    other articles change the validation of none, see `reason.mention_links`); None for a node
+    that is no subject. `own(article)`: the resolved triples about the article's own nodes and
+    the links to its mentions, which `of` leaves out.
+    """
+
+    def __init__(self, prepared: Prepared, published: frozenset, minter: Minter, article_ids: Iterable[str]):
+        self.prepared, self.published, self.minter = prepared, published, minter
+        self._links = mention_links()
+        self._known: dict[str, str | None] = {}
+        self._own = self._own_digests(set(article_ids))
+
+    def of(self, node: str) -> str | None:
+        if (digest := self._known.get(node, _ABSENT)) is _ABSENT:
+            digest = self._known[node] = self._digest(URIRef(node))
+        return digest
+
+    def own(self, article_id: str) -> str:
+        return self._own.get(article_id, "")
+
+    def _digest(self, node: URIRef) -> str | None:
+        triples = self.prepared.resolved.get(node)
+        if triples is None:
+            return None
+        lines = sorted(f"{s} {p} {o} {int(t in self.published)}\n"
+                       for t, (s, p, o) in zip(triples, self.prepared.lines_of(node))
+                       if not self._to_mention(t))
+        return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()[:32]
+
+    def _to_mention(self, triple: tuple) -> bool:
+        return triple[1] in self._links and isinstance(triple[2], URIRef) and \
+            triple[2].startswith(self.minter.mention_prefix)
+
+    def _article_of(self, node: URIRef) -> str | None:
+        """The article a mention's IRI names ("<mention prefix><article id>/<start>-<end>")."""
+        prefix = self.minter.mention_prefix
+        return node[len(prefix):].rpartition("/")[0] if node.startswith(prefix) else None
+
+    def _own_digests(self, article_ids: set[str]) -> dict[str, str]:
+        """`own` of every article, in one pass over the resolved graph."""
+        lines: dict[str, list[str]] = defaultdict(list)
+        articles = {self.minter.article(a): a for a in article_ids}
+        for subject, triples in self.prepared.resolved.items():
+            owner = articles.get(subject) or self._article_of(subject)
+            for triple, line in zip(triples, self.prepared.lines_of(subject)):
+                if owner is None and self._to_mention(triple):
+                    target = self._article_of(triple[2])
+                else:
+                    target = owner
+                if target is not None:
+                    lines[target].append(f"{' '.join(line)} {int(triple in self.published)}\n")
+        return {a: hashlib.sha256("".join(sorted(ls)).encode("utf-8")).hexdigest()[:32] for a, ls in lines.items()}
+
+    def is_own(self, article_id: str, node: str) -> bool:
+        return node == str(self.minter.article(article_id)) or self._article_of(URIRef(node)) == article_id
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What one article's mapping and validation were made from, and what they gave."""
+
+    inputs: str  # mapping_inputs
+    own: str  # SubjectDigests.own
+    nodes: tuple[str, ...]  # the nodes its walk visited, but its own
+    graph: str  # the digest of its published graph (store.graph_digest)
+    validation: Validation
+
+
+@dataclass(frozen=True)
+class Records:
+    """The article records of a release, and the digest each recorded node had."""
+
+    fingerprint: str
+    nodes: Mapping[str, str | None]
+    articles: Mapping[str, ArticleRecord]
+
+    @classmethod
+    def read(cls, path: Path, expected: str) -> Records | None:
+        """The records at `path`, or None when missing, unreadable or of another fingerprint."""
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as file:
+                data = json.load(file)
+            if data["fingerprint"] != expected:
+                return None
+            iris = [iri for iri, _ in data["nodes"]]
+            articles = {a: ArticleRecord(r["inputs"], r["own"], tuple(iris[i] for i in r["nodes"]), r["graph"],
+                                         _validation(r["validation"])) for a, r in data["articles"].items()}
+            return cls(expected, dict(data["nodes"]), articles)
+        except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as error:
+            if path.exists():
+                log.warning("article records: cannot read %s (%s): mapping every article", path, error)
+            return None
+
+    def reusable(self, article_id: str, inputs: str, digests: SubjectDigests) -> ArticleRecord | None:
+        """The article's record when nothing it was made from has changed."""
+        record = self.articles.get(article_id)
+        if record is None or record.inputs != inputs or record.own != digests.own(article_id):
+            return None
+        return record if all(digests.of(node) == self.nodes[node] for node in record.nodes) else None
+
+
+def write(path: Path, fingerprint_: str, articles: Mapping[str, ArticleRecord], digests: SubjectDigests) -> None:
+    """Write the records, each node once with its digest in this build (the records refer to it by number)."""
+    numbers: dict[str, int] = {}
+    rows = {}
+    for article_id in sorted(articles):
+        record = articles[article_id]
+        rows[article_id] = {"inputs": record.inputs, "own": record.own, "graph": record.graph,
+                            "nodes": [numbers.setdefault(node, len(numbers)) for node in record.nodes],
+                            "validation": {"conforms": record.validation.conforms,
+                                           "results": [dataclasses.asdict(r) for r in record.validation.results],
+                                           "report": record.validation.report}}
+    data = {"fingerprint": fingerprint_, "nodes": [[node, digests.of(node)] for node in numbers], "articles": rows}
+    # compressed: the reports (N-Triples, most of the size) repeat the same few shapes and messages
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as file:
+        json.dump(data, file, separators=(",", ":"))
+
+
+def _validation(data: dict) -> Validation:
+    """A recorded Validation, with fresh blank node labels as one read from the validation cache."""
+    return Validation(conforms=data["conforms"], results=tuple(ValidationResult(**r) for r in data["results"]),
+                      report=_fresh_labels(data["report"]))

@@ -1,0 +1,153 @@
+"""A rebuild maps and validates only the articles whose inputs changed, and publishes what
+mapping every article publishes (pipeline/article_records.py).
+
+Real builds of three short articles: "a" and "c" report the same capture of Rastan (one
+event; "c" adds Hayat Tahrir al-Sham as a participant), "b" something else. Each build
+into OUT is checked against the same build into REF with the records and caches removed
+first (so every article is mapped and validated there, with the same event-key history).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import gzip
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import article_records
+from pipeline.build import BuildOptions, build
+from pipeline.publication import current
+from test_incremental import canonical_quads
+
+TEXTS = {
+    "a.txt": ("Rebels take Rastan", "Rebels captured the town of Rastan after two days of clashes with government "
+                                    "forces, the Syrian Observatory for Human Rights said."),
+    "b.txt": ("Hezbollah leaves Qusayr", "Hezbollah withdrew from Qusayr on Friday, according to Reuters."),
+    "c.txt": ("HTS in Rastan", "Hayat Tahrir al-Sham captured the town of Rastan after two days of clashes with "
+                               "government forces, the Syrian Observatory for Human Rights said."),
+}
+
+
+def write_corpus(folder: Path, names: list[str], urls: dict[str, str] | None = None, edited: str = "") -> None:
+    """The articles `names` (and no other) in `folder`, dated the same day by their metadata;
+    the one named `edited` with a title of its own."""
+    for stale in folder.glob("*.txt"):
+        stale.unlink()
+    metadata = {}
+    for name in names:
+        title, text = TEXTS[name]
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+        metadata[name] = {"title": title + (" (updated)" if name == edited else ""), "date": "2024-12-06",
+                          "outlet": "Reuters",
+                          **({"url": urls[name]} if urls and name in urls else {})}
+    (folder / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+
+
+def counts(out: Path) -> tuple[int, int]:
+    """(articles mapped, articles reused) by the last build into OUT."""
+    report = json.loads((current(out).report / "build.json").read_text())
+    return report["articles_mapped"], report["articles_reused"]
+
+
+def records(out: Path) -> dict:
+    """The release's article records, but the reports' blank node labels (fresh on every read)."""
+    with gzip.open(current(out).article_records, "rt", encoding="utf-8") as file:
+        data = json.load(file)
+    for record in data["articles"].values():
+        del record["validation"]["report"]
+    return data
+
+
+def assert_same_release(out: Path, ref: Path) -> None:
+    assert canonical_quads(out) == canonical_quads(ref)
+    mine, theirs = current(out), current(ref)
+    for name in ("graphs.json", "event-keys.json", "report/validation.txt"):
+        assert (mine.root / name).read_text() == (theirs.root / name).read_text(), name
+    assert records(out) == records(ref)
+    comparison = filecmp.dircmp(mine.site, theirs.site)
+    assert_same_tree(comparison)
+
+
+def assert_same_tree(comparison: filecmp.dircmp) -> None:
+    """Every site file equal, but the Turtle SHACL report: its blank node labels are new in every build."""
+    assert not comparison.left_only and not comparison.right_only
+    files = [name for name in comparison.common_files if name != "report.ttl"]
+    _, mismatch, errors = filecmp.cmpfiles(comparison.left, comparison.right, files, shallow=False)
+    assert not mismatch and not errors, mismatch
+    for sub in comparison.subdirs.values():
+        assert_same_tree(sub)
+
+
+@pytest.fixture
+def folders(tmp_path) -> tuple[Path, Path, Path]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    return corpus, tmp_path / "out", tmp_path / "ref"
+
+
+def build_both(corpus: Path, out: Path, ref: Path) -> tuple[int, int]:
+    """Build into OUT (reusing what it can) and into REF (mapping everything); the counts of OUT."""
+    build([corpus], out, BuildOptions())
+    if (ref / "current").is_dir():
+        current(ref).article_records.unlink()
+    shutil.rmtree(ref / "cache", ignore_errors=True)
+    build([corpus], ref, BuildOptions())
+    assert counts(ref)[1] == 0
+    assert_same_release(out, ref)
+    return counts(out)
+
+
+def test_only_articles_whose_inputs_changed_are_mapped_again(folders):
+    corpus, out, ref = folders
+    write_corpus(corpus, ["a.txt", "b.txt"])
+    assert build_both(corpus, out, ref) == (2, 0)
+    assert build_both(corpus, out, ref) == (0, 2)  # nothing changed
+
+    # c is added, and its participant joins the event a mentions: a's validation graph differs
+    write_corpus(corpus, ["a.txt", "b.txt", "c.txt"])
+    assert build_both(corpus, out, ref) == (2, 1)
+
+    write_corpus(corpus, ["a.txt", "b.txt", "c.txt"], edited="b.txt")  # an edit of b alone
+    assert build_both(corpus, out, ref) == (1, 2)
+
+    # c removed: the event loses its participant, so a is mapped again; b is as it was
+    write_corpus(corpus, ["a.txt", "b.txt"], edited="b.txt")
+    assert build_both(corpus, out, ref) == (1, 1)
+
+
+def test_a_quarantined_article_has_the_rest_mapped_again(folders):
+    """The relink after a quarantine starts from an emptied store: nothing can be kept from it."""
+    corpus, out, ref = folders
+    write_corpus(corpus, ["a.txt", "b.txt"])
+    build_both(corpus, out, ref)
+    write_corpus(corpus, ["a.txt", "b.txt", "c.txt"], urls={"c.txt": "ftp://example.org/c"})
+    # first pass: a and c mapped, b reused; c fails; second pass: a and b mapped into the empty store
+    assert build_both(corpus, out, ref) == (4, 1)
+    assert json.loads((current(out).report / "build.json").read_text())["quarantined"] == ["c"]
+    write_corpus(corpus, ["a.txt", "b.txt", "c.txt"])
+    assert build_both(corpus, out, ref) == (2, 1)
+
+
+def rebuild(corpus: Path, out: Path) -> tuple[int, int]:
+    time.sleep(1)  # a release is named by the second it was built in
+    build([corpus], out, BuildOptions())
+    return counts(out)
+
+
+def test_another_fingerprint_or_unreadable_records_map_every_article(folders, monkeypatch):
+    corpus, out, _ = folders
+    write_corpus(corpus, ["a.txt", "b.txt"])
+    assert rebuild(corpus, out) == (2, 0)
+    assert rebuild(corpus, out) == (0, 2)
+    fingerprint = article_records.fingerprint
+    monkeypatch.setattr(article_records, "fingerprint", lambda base: fingerprint(base) + "-changed code")
+    assert rebuild(corpus, out) == (2, 0)
+    assert rebuild(corpus, out) == (0, 2)
+    current(out).article_records.write_text('{"fingerprint": ', encoding="utf-8")
+    assert rebuild(corpus, out) == (2, 0)
+    current(out).article_records.unlink()
+    assert rebuild(corpus, out) == (2, 0)
