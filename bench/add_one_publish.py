@@ -1,0 +1,116 @@
+"""The publish stage of an incremental build (one article added, then removed), against another checkout.
+
+Generates N + 1 articles (bench/generate_corpus.py). For this code and for `--baseline DIR`
+(a checkout of other code, e.g. `git archive main`), `newsgraph build --workers P` of the
+first N into a folder of its own (the extraction cache of the first build copied to the
+others: the extractor is the same, so only the first extracts). Then, round by round and
+code by code (interleaved, so both see the same load): add the last article and build
+again, remove it and build again. Prints, for each of these incremental builds, the publish
+stage's seconds (report/build.json) and the CPU seconds of the whole build (all its
+processes), this code's beside the baseline's of the same round.
+
+    python bench/add_one_publish.py --baseline DIR [--articles 200] [--workers 2] [--rounds 1] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from build_speed import add_article
+from generate_corpus import generate
+from results import Record, results_option, save
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWSGRAPH = str(Path(sys.executable).with_name("newsgraph"))
+
+
+@dataclass(frozen=True)
+class Run:
+    publish: float  # seconds of the publish stage, as the build reports it
+    cpu: float  # CPU seconds of the build's processes
+
+
+def build(code: Path, corpus: Path, out: Path, workers: int) -> Run:
+    """`newsgraph build` of `corpus` into `out` by `code`'s pipeline package (first on PYTHONPATH)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([NEWSGRAPH, "build", str(corpus), "--out", str(out), "--workers", str(workers)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(code)})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    report = json.loads((out / "current" / "report" / "build.json").read_text())
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Run(report["seconds"]["publish"], cpu)
+
+
+def remove_article(corpus: Path, name: str) -> None:
+    """Take one article (and its metadata entry) out of the corpus folder."""
+    (corpus / name).unlink()
+    metadata = json.loads((corpus / "metadata.json").read_text())
+    del metadata[name]
+    (corpus / "metadata.json").write_text(json.dumps(metadata, indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", type=Path, required=True, help="a checkout of the code to compare with")
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help="times to add and remove the article")
+    parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it")
+    results_option(parser)
+    arguments = parser.parse_args()
+    n, codes = arguments.articles, {"this code": ROOT, "baseline": arguments.baseline.resolve()}
+    if arguments.keep:
+        arguments.keep.mkdir(parents=True)
+    with (nullcontext(str(arguments.keep)) if arguments.keep else
+          tempfile.TemporaryDirectory(prefix="newsgraph-add-one-")) as folder:
+        generated = generate(n + 1, Path(folder) / "generated")
+        last = sorted(p.name for p in generated.glob("*.txt"))[-1]
+        corpora = {}
+        for label, code in codes.items():
+            corpus = corpora[label] = Path(folder) / label.replace(" ", "-") / "corpus"
+            shutil.copytree(generated, corpus)
+            remove_article(corpus, last)
+            out = corpus.with_name("out")
+            if label != "this code":
+                shutil.copytree(corpora["this code"].with_name("out") / "cache" / "extract", out / "cache" / "extract")
+            build(code, corpus, out, arguments.workers)
+        runs: dict[tuple[str, str], list[Run]] = {}
+        for _ in range(arguments.rounds):
+            for change in ("added", "removed"):
+                for label, code in codes.items():
+                    corpus = corpora[label]
+                    if change == "added":
+                        add_article(generated, corpus, last)
+                    else:
+                        remove_article(corpus, last)
+                    run = build(code, corpus, corpus.with_name("out"), arguments.workers)
+                    runs.setdefault((change, label), []).append(run)
+                    print(f"one article {change}, {label}: publish {run.publish:.1f} s, build CPU {run.cpu:.1f} s",
+                          flush=True)
+    records = []
+    for change in ("added", "removed"):
+        ours, theirs = runs[(change, "this code")], runs[(change, "baseline")]
+        for what, unit, of in (("publish stage", "s", lambda r: r.publish), ("build CPU", "CPU s", lambda r: r.cpu)):
+            records.append(Record(f"one article {change} to {n}, {what} ({arguments.workers} workers, median of "
+                                  f"{len(ours)})", median([of(r) for r in ours]), unit,
+                                  f"baseline {arguments.baseline.name}", median([of(r) for r in theirs])))
+    save(records, arguments.results)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+if __name__ == "__main__":
+    main()
