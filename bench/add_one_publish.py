@@ -10,6 +10,10 @@ stage's seconds (report/build.json) and the CPU seconds of the whole build (all 
 processes), this code's beside the baseline's of the same round.
 
     python bench/add_one_publish.py --baseline DIR [--articles 200] [--workers 2] [--rounds 1] [--keep DIR]
+                                    [--extract-cache DIR]
+
+`--extract-cache DIR` (an OUT/cache/extract of the same generated articles) spares the first
+build its extraction too.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1, help="times to add and remove the article")
     parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it")
+    parser.add_argument("--extract-cache", type=Path, help="an extraction cache to start every build folder with")
     results_option(parser)
     arguments = parser.parse_args()
     n, codes = arguments.articles, {"this code": ROOT, "baseline": arguments.baseline.resolve()}
@@ -81,8 +86,10 @@ def main() -> None:
             shutil.copytree(generated, corpus)
             remove_article(corpus, last)
             out = corpus.with_name("out")
-            if label != "this code":
-                shutil.copytree(corpora["this code"].with_name("out") / "cache" / "extract", out / "cache" / "extract")
+            cache = arguments.extract_cache or (corpora["this code"].with_name("out") / "cache" / "extract"
+                                                if label != "this code" else None)
+            if cache is not None:
+                shutil.copytree(cache, out / "cache" / "extract")
             build(code, corpus, out, arguments.workers)
         runs: dict[tuple[str, str], list[Run]] = {}
         for _ in range(arguments.rounds):

@@ -6,7 +6,9 @@ publish never leaves a half-written site behind. Given the previous release's si
 folder, it takes from there every resource page whose content cannot have changed
 (reuse.py), so a rebuild after adding an article redraws only what the article touched.
 The dumps are put together from per-graph pieces kept in a folder across releases
-(dumps.py), so only the graphs whose content changed are serialized again.
+(dumps.py), so only the graphs whose content changed (of a large graph, the parts) are
+serialized again. The ontology page's example of each term is kept beside the site too
+(`<site>.firsts.json`) and updated from the triples that changed, not queried again.
 With more than one worker, the resource pages and the dumps' pieces are written by that many
 processes, each on its own read-only handle of a checkpoint of the store (hard links to its
 files, taken in milliseconds): opening the store itself read-only while this process has it
