@@ -6,8 +6,9 @@ first N into a folder of its own (the extraction cache of the first build copied
 others: the extractor is the same, so only the first extracts). Then, round by round and
 code by code (interleaved, so both see the same load): add the last article and build
 again, remove it and build again. Prints, for each of these incremental builds, the publish
-stage's seconds (report/build.json) and the CPU seconds of the whole build (all its
-processes), this code's beside the baseline's of the same round.
+stage's seconds (report/build.json), this code's beside the baseline's of the same round.
+Wall seconds on a shared machine are noisy: for CPU seconds per function, run one of these
+builds under `py-spy record --subprocesses` (bench/README.md).
 
     python bench/add_one_publish.py --baseline DIR [--articles 200] [--workers 2] [--rounds 1] [--keep DIR]
                                     [--extract-cache DIR]
@@ -21,14 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 from build_speed import add_article
 from generate_corpus import generate
@@ -38,21 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 NEWSGRAPH = str(Path(sys.executable).with_name("newsgraph"))
 
 
-@dataclass(frozen=True)
-class Run:
-    publish: float  # seconds of the publish stage, as the build reports it
-    cpu: float  # CPU seconds of the build's processes
-
-
-def build(code: Path, corpus: Path, out: Path, workers: int) -> Run:
-    """`newsgraph build` of `corpus` into `out` by `code`'s pipeline package (first on PYTHONPATH)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def build(code: Path, corpus: Path, out: Path, workers: int) -> float:
+    """`newsgraph build` of `corpus` into `out` by `code`'s pipeline package (first on PYTHONPATH):
+    the seconds of its publish stage."""
     subprocess.run([NEWSGRAPH, "build", str(corpus), "--out", str(out), "--workers", str(workers)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(code)})
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    report = json.loads((out / "current" / "report" / "build.json").read_text())
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return Run(report["seconds"]["publish"], cpu)
+    return json.loads((out / "current" / "report" / "build.json").read_text())["seconds"]["publish"]
 
 
 def remove_article(corpus: Path, name: str) -> None:
@@ -91,7 +82,7 @@ def main() -> None:
             if cache is not None:
                 shutil.copytree(cache, out / "cache" / "extract")
             build(code, corpus, out, arguments.workers)
-        runs: dict[tuple[str, str], list[Run]] = {}
+        runs: dict[tuple[str, str], list[float]] = {}
         for _ in range(arguments.rounds):
             for change in ("added", "removed"):
                 for label, code in codes.items():
@@ -100,23 +91,13 @@ def main() -> None:
                         add_article(generated, corpus, last)
                     else:
                         remove_article(corpus, last)
-                    run = build(code, corpus, corpus.with_name("out"), arguments.workers)
-                    runs.setdefault((change, label), []).append(run)
-                    print(f"one article {change}, {label}: publish {run.publish:.1f} s, build CPU {run.cpu:.1f} s",
-                          flush=True)
-    records = []
-    for change in ("added", "removed"):
-        ours, theirs = runs[(change, "this code")], runs[(change, "baseline")]
-        for what, unit, of in (("publish stage", "s", lambda r: r.publish), ("build CPU", "CPU s", lambda r: r.cpu)):
-            records.append(Record(f"one article {change} to {n}, {what} ({arguments.workers} workers, median of "
-                                  f"{len(ours)})", median([of(r) for r in ours]), unit,
-                                  f"baseline {arguments.baseline.name}", median([of(r) for r in theirs])))
-    save(records, arguments.results)
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
+                    seconds = build(code, corpus, corpus.with_name("out"), arguments.workers)
+                    runs.setdefault((change, label), []).append(seconds)
+                    print(f"one article {change}, {label}: publish {seconds:.1f} s", flush=True)
+    save([Record(f"publish stage, one article {change} ({n} + 1 articles, {arguments.workers} workers, median of "
+                 f"{arguments.rounds})", median(runs[(change, "this code")]), "s",
+                 f"baseline {arguments.baseline.name}", median(runs[(change, "baseline")]))
+          for change in ("added", "removed")], arguments.results)
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def piece_key(graph: Graph, digest: str) -> str:
 
 
 def part_key(digest: str) -> str:
-    """The name of the pieces of a part whose triples have `digest` (in whatever graph)."""
+    """The name of the pieces of a part whose N-Triples have `digest` (in whatever graph)."""
     return hashlib.sha256(RECIPE + b"\npart\n" + digest.encode()).hexdigest()
 
 
@@ -207,7 +207,8 @@ def make_pieces(store: ox.Store, folder: Path, graphs: Sequence[tuple[Graph, str
         key = piece_key(graph, digest if digest is not None else graph_digest(ntriples))
         piece = found(folder, graph, key)
         if piece is None:
-            parts = [(part_key(graph_digest(part)), part) for part in parts_of(ntriples)]
+            # A part's pieces are a function of its bytes (its lines in the store's order), which name them.
+            parts = [(part_key(hashlib.sha256(part).hexdigest()), part) for part in parts_of(ntriples)]
             for part, lines in parts:
                 if found_part(folder, part) is None:
                     _write_pieces(folder, part, lines)
