@@ -62,11 +62,11 @@ def digests_of(store_path: Path, graphs: list[str] | None = None) -> dict[str, s
     """Each named graph's content digest (or those of `graphs`), as the build gives them."""
     import pyoxigraph as ox
 
-    from pipeline.dumps import content_digest
+    from pipeline.store import graph_digest
 
     store = ox.Store.read_only(str(store_path))
     names = graphs or [g.value for g in store.named_graphs()]
-    return {g: content_digest(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))) for g in names}
+    return {g: graph_digest(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))) for g in names}
 
 
 def change(store_path: Path, graph: str, mark: str) -> None:

@@ -115,7 +115,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
             previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous,
                               report_html=render_validation_html(validations), workers=options.workers,
-                              graph_digests=writer.digests, pieces=out / "cache" / "dumps")
+                              graph_digests=writer.digests, pieces=out / "cache" / "dumps", lines=writer.changes)
         graphs_written = writer.written
         del store, writer  # close the store before the release is served
         _write_build_report(release, rejections, validations, timings, graphs_written, stored)

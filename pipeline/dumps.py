@@ -9,10 +9,15 @@ each graph is read once, as N-Triples, into its *pieces*: its share of every dum
 Turtle body under the dumps' one prefix header, a gzip member of its N-Triples, and its
 JSON-LD node objects), Turtle and JSON-LD made by Oxigraph from those N-Triples, with no
 Python code run per triple. The pieces are kept in a folder under a key made from the
-graph's IRI and the digest of its content, and each dump is its pieces concatenated, the
-default graph first, then the named graphs by IRI. Given the graphs' digests, a publish
-after adding an article reads and serializes only the graphs whose content changed, then
-concatenates.
+digest of their content, and each dump is its pieces concatenated, the default graph
+first, then the named graphs by IRI. Given the graphs' digests, a publish after adding an
+article reads and serializes only the graphs whose content changed, then concatenates.
+
+A large graph (the resolved graph, which every added article changes) is cut into parts by
+a hash of each triple's subject, each part pieced on its own: an added article changes the
+triples of a few subjects, so most parts are found as they were, and only the changed
+ones are serialized again. A part's pieces depend on its triples alone, and how a graph is
+cut on its size alone, so the dumps are the same bytes whether parts were found or made.
 
 A triple held by several graphs is in each of their pieces, so the union dumps (Turtle,
 N-Triples) may hold it more than once and count it once per graph: harmless to a loader,
@@ -65,26 +70,35 @@ HEADER = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in _prefixes().ite
 
 # Everything the bytes of a piece depend on besides the graph: pieces made by another version
 # of this module, of Oxigraph or of zlib, or under other prefixes, get other keys.
-RECIPE = f"newsgraph dump pieces 1; pyoxigraph {ox.__version__}; zlib {zlib.ZLIB_RUNTIME_VERSION}; ".encode() + HEADER
+RECIPE = f"newsgraph dump pieces 2; pyoxigraph {ox.__version__}; zlib {zlib.ZLIB_RUNTIME_VERSION}; ".encode() + HEADER
 
-# The piece files of a graph; its record (`.json`) is written after them.
-TURTLE, NTRIPLES, JSONLD, RECORD = ".ttl", ".nt.gz", ".jsonld", ".json"
+# The piece files of a part; its record (`.json`) is written after them; a graph's record
+# (`.parts.json`), naming its parts, after theirs.
+TURTLE, NTRIPLES, JSONLD, RECORD, PARTS = ".ttl", ".nt.gz", ".jsonld", ".json", ".parts.json"
+SPLIT_LINES = 20_000  # a graph of more triples than this is cut into parts...
+PART_LINES = 1_000  # ...of about this many triples (a power of two of them: see `parts_of`)
 
 
 @dataclass(frozen=True)
 class Piece:
-    """A graph whose pieces are in the pieces folder under `key`, and its triple count."""
+    """A graph whose pieces are in the pieces folder: its record's key, its triple count, and
+    the keys of its parts' pieces, in dump order."""
 
     graph: Graph
     key: str
     triples: int
+    parts: tuple[str, ...]
 
 
 def piece_key(graph: Graph, digest: str) -> str:
-    """The name of `graph`'s pieces when its content has `digest`: the TriG and JSON-LD pieces
-    name the graph, so two graphs of equal content have different pieces."""
+    """The name of `graph`'s record when its content has `digest`."""
     name = b"" if graph is None else b"<" + graph.encode() + b">"
     return hashlib.sha256(RECIPE + b"\n" + name + b"\n" + digest.encode()).hexdigest()
+
+
+def part_key(digest: str) -> str:
+    """The name of the pieces of a part whose N-Triples have `digest` (in whatever graph)."""
+    return hashlib.sha256(RECIPE + b"\npart\n" + digest.encode()).hexdigest()
 
 
 def _node(graph: Graph) -> ox.NamedNode | ox.DefaultGraph:
@@ -151,44 +165,83 @@ class Pieces:
     def prune(self) -> None:
         """Delete every file of the folder but this store's pieces: those of graphs changed or
         gone since, and any left half-written by a publish that was stopped."""
-        kept = {piece.key + suffix for piece in self.ready.values() for suffix in (TURTLE, NTRIPLES, JSONLD, RECORD)}
+        kept = {piece.key + PARTS for piece in self.ready.values()}
+        kept |= {part + suffix for piece in self.ready.values() for part in piece.parts
+                 for suffix in (TURTLE, NTRIPLES, JSONLD, RECORD)}
         for path in self.folder.iterdir():
             if path.name not in kept and path.is_file():
                 path.unlink()
 
 
 def found(folder: Path, graph: Graph, key: str) -> Piece | None:
-    """The pieces under `key` if all of them are there, whole: a record is written only after
-    its pieces, and gives their sizes."""
+    """The pieces under `key` if all of them are there, whole: a graph's record is written only
+    after its parts', and a part's only after its pieces, whose sizes it gives."""
     try:
-        record = json.loads((folder / (key + RECORD)).read_bytes())
-        if any((folder / (key + suffix)).stat().st_size != size for suffix, size in record["sizes"].items()):
+        record = json.loads((folder / (key + PARTS)).read_bytes())
+        parts = tuple(str(part) for part in record["parts"])
+        if any(found_part(folder, part) is None for part in parts):
             return None
-        return Piece(graph, key, int(record["triples"]))
+        return Piece(graph, key, int(record["triples"]), parts)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def found_part(folder: Path, part: str) -> int | None:
+    """The triple count of the part's pieces, if they are all there, whole."""
+    try:
+        record = json.loads((folder / (part + RECORD)).read_bytes())
+        if any((folder / (part + suffix)).stat().st_size != size for suffix, size in record["sizes"].items()):
+            return None
+        return int(record["triples"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def make_pieces(store: ox.Store, folder: Path, graphs: Sequence[tuple[Graph, str | None]]) -> list[Piece]:
     """Read each graph once and write its pieces into `folder`, unless they are there already
-    (found by the digest of what was read, when none was given). Runs in a worker too."""
+    (found by the digest of what was read, when none was given): a part's pieces are written
+    only if they are not there either. Runs in a worker too."""
     made = []
     for graph, digest in graphs:
         ntriples = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_node(graph))
         key = piece_key(graph, digest if digest is not None else graph_digest(ntriples))
-        made.append(found(folder, graph, key) or _write_pieces(folder, graph, key, ntriples))
+        piece = found(folder, graph, key)
+        if piece is None:
+            # A part's pieces are a function of its bytes (its lines in the store's order), which name them.
+            parts = [(part_key(hashlib.sha256(part).hexdigest()), part) for part in parts_of(ntriples)]
+            for part, lines in parts:
+                if found_part(folder, part) is None:
+                    _write_pieces(folder, part, lines)
+            piece = Piece(graph, key, ntriples.count(b"\n"), tuple(part for part, _ in parts))  # one triple a line
+            record = {"graph": graph, "triples": piece.triples, "parts": piece.parts}
+            _write_atomically(folder / (key + PARTS), json.dumps(record).encode())
+        made.append(piece)
     return made
 
 
-def _write_pieces(folder: Path, graph: Graph, key: str, ntriples: bytes) -> Piece:
+def parts_of(ntriples: bytes) -> list[bytes]:
+    """A graph's N-Triples cut into its parts (none for no triple): itself up to SPLIT_LINES
+    triples, else a power of two of parts of about PART_LINES triples each, a triple in the
+    part a hash of its subject gives (so an added article's few subjects change few parts).
+    Lines keep the order of `ntriples` (the store's, a function of the triples alone)."""
+    lines = ntriples.count(b"\n")
+    if lines <= SPLIT_LINES:
+        return [ntriples] if ntriples else []
+    count = 1 << math.ceil(math.log2(lines / PART_LINES))
+    parts: list[list[bytes]] = [[] for _ in range(count)]
+    for line in ntriples.splitlines(keepends=True):
+        # The subject ends at the first space: N-Triples IRIs and blank node labels have none.
+        parts[zlib.crc32(line[:line.index(b" ")]) % count].append(line)
+    return [b"".join(part) for part in parts if part]
+
+
+def _write_pieces(folder: Path, key: str, ntriples: bytes) -> None:
     pieces = {TURTLE: _turtle_body(ntriples), NTRIPLES: gzip.compress(ntriples, compresslevel=6, mtime=0),
               JSONLD: _jsonld_nodes(ntriples)}
     for suffix, data in pieces.items():
         _write_atomically(folder / (key + suffix), data)
-    triples = ntriples.count(b"\n")  # one triple a line
-    record = {"graph": graph, "triples": triples, "sizes": {suffix: len(data) for suffix, data in pieces.items()}}
+    record = {"triples": ntriples.count(b"\n"), "sizes": {suffix: len(data) for suffix, data in pieces.items()}}
     _write_atomically(folder / (key + RECORD), json.dumps(record).encode())
-    return Piece(graph, key, triples)
 
 
 def _turtle_body(ntriples: bytes) -> bytes:
@@ -290,9 +343,11 @@ def compose(store: ox.Store | None, folder: Path, pieces_folder: Path, pieces: S
         for index, piece in enumerate(nonempty):
             before, after = form.wrap(piece.graph)
             write((form.separator if index else b"") + before)
-            with (pieces_folder / (piece.key + form.piece)).open("rb") as source:
-                for block in iter(lambda: source.read(1 << 20), b""):
-                    write(block)
+            for number, part in enumerate(piece.parts):  # a graph's parts are its triples, cut by subject
+                write(form.separator if number else b"")
+                with (pieces_folder / (part + form.piece)).open("rb") as source:
+                    for block in iter(lambda: source.read(1 << 20), b""):
+                        write(block)
             write(after)
         write(form.closing + (b"" if nonempty else form.empty))
     return Dump(form.file, form.title, form.media_type, form.compression, size, digest.hexdigest(),

@@ -8,10 +8,11 @@ publish stores, per page, its lookups in a manifest beside the site folder
 
 A lookup's result is a function of the set of union triples matching its pattern (the
 store returns them in index order, which depends on the terms alone). So the next
-publish compares the previous release's store with the new one, graph by graph (only
-the graphs whose digests the build found changed, or, without digests, those whose
-dumps differ; graphs are per article, so most are equal), and keeps the union triples
-that were added or removed. A page none of whose lookup patterns matches one of
+publish takes the lines the build's store writer added to and removed from each graph
+(store.LineChanges), or, when it kept none, compares the previous release's store with the
+new one, graph by graph (only the graphs whose digests the build found changed, or,
+without digests, those whose dumps differ; graphs are per article, so most are equal),
+and keeps the union triples that were added or removed. A page none of whose lookup patterns matches one of
 them would come out byte for byte the same: it, its .ttl and its .jsonld are hard-linked
 from the previous site instead of drawn again. The manifest is a database, not a dict in
 memory, so a site of any size is checked with memory bounded by one page's lookups and
@@ -37,7 +38,7 @@ import pyoxigraph as ox
 
 from .publication import Publication
 from .siteread import SITE_SOURCE, Reads
-from .store import StoredGraphs, graph_lines
+from .store import LineChanges, StoredGraphs, graph_lines
 
 # The modules whose code decides what a resource page says; a change to any redraws all pages.
 PAGE_CODE = ("site.py", "siteread.py", "views.py", "charts.py", "vocab.py", "reuse.py", "reason.py")
@@ -98,7 +99,7 @@ class Manifest:
         self.db.close()
 
 
-def _triples(lines: set[bytes]) -> Iterator[ox.Triple]:
+def _triples(lines: Iterable[bytes]) -> Iterator[ox.Triple]:
     return ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)
 
 
@@ -106,29 +107,73 @@ def _in_union(store: ox.Store, triple: ox.Triple) -> bool:
     return next(store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None), None) is not None
 
 
-def changed_keys(old: ox.Store, new: ox.Store, graphs: Iterable[str] | None = None) -> frozenset[Key]:
-    """Every lookup pattern (IRIs or wildcards) matching a triple added to or removed from the
-    union of all graphs between `old` and `new`.
+@dataclass(frozen=True)
+class UnionChanges:
+    """The triples added to and removed from the union of all graphs between two stores: what
+    page reuse and the ontology page's examples need to know of a new release."""
 
-    `graphs`, when given, names the only named graphs whose content may differ (the build
-    knows them by their digests), and no other is read; else every graph is compared by its
-    dump. Graphs are compared by their lines, and only differing lines are read as triples; a
-    triple that left (or joined)
-    one graph changes the union only if no other graph has (had) it."""
-    named = dict.fromkeys([*old.named_graphs(), *new.named_graphs()]) if graphs is None \
-        else map(ox.NamedNode, sorted(graphs))
-    keys: set[Key] = set()
-    for graph in (ox.DefaultGraph(), *named):
-        before, after = graph_lines(old, graph), graph_lines(new, graph)
-        if before == after:
-            continue
-        changed = [t for t in _triples(after - before) if not _in_union(old, t)]
-        changed += [t for t in _triples(before - after) if not _in_union(new, t)]
-        for triple in changed:
+    added: tuple[ox.Triple, ...]
+    removed: tuple[ox.Triple, ...]
+
+    def keys(self) -> frozenset[Key]:
+        """Every lookup pattern (IRIs or wildcards) matching one of the changed triples."""
+        keys: set[Key] = set()
+        for triple in (*self.added, *self.removed):
             # A recorded pattern holds IRIs only, so only IRI positions can be bound in one that matches.
             keys.update(product(*((None, term.value) if isinstance(term, ox.NamedNode) else (None,)
                                   for term in (triple.subject, triple.predicate, triple.object))))
-    return frozenset(keys)
+        return frozenset(keys)
+
+
+def _union_only(old: ox.Store, new: ox.Store, added: Iterable[bytes], removed: Iterable[bytes]) -> UnionChanges:
+    """Of lines added to and removed from some graph, the triples that change the union: a triple
+    that joined (or left) one graph changes it only if no other graph had (has) it."""
+    return UnionChanges(tuple(t for t in _triples(added) if not _in_union(old, t)),
+                        tuple(t for t in _triples(removed) if not _in_union(new, t)))
+
+
+def read_changes(old: ox.Store, new: ox.Store, graphs: Iterable[str] | None = None) -> UnionChanges:
+    """The union changes between `old` and `new`, by reading graphs of both.
+
+    `graphs`, when given, names the only named graphs whose content may differ (the build
+    knows them by their digests), and no other is read; else every graph is compared by its
+    dump. Graphs are compared by their lines, and only differing lines are read as triples."""
+    named = dict.fromkeys([*old.named_graphs(), *new.named_graphs()]) if graphs is None \
+        else map(ox.NamedNode, sorted(graphs))
+    added, removed = [], []
+    for graph in (ox.DefaultGraph(), *named):
+        before, after = graph_lines(old, graph), graph_lines(new, graph)
+        if before != after:
+            added.append(b"".join(after - before))
+            removed.append(b"".join(before - after))
+    return _union_only(old, new, added, removed)
+
+
+def changed_keys(old: ox.Store, new: ox.Store, graphs: Iterable[str] | None = None) -> frozenset[Key]:
+    """Every lookup pattern matching a triple added to or removed from the union of all graphs
+    between `old` and `new` (`read_changes`)."""
+    return read_changes(old, new, graphs).keys()
+
+
+def union_changes(site_dir: Path | None, store: ox.Store, digests: Mapping[str, str] | None = None,
+                  lines: LineChanges | None = None) -> UnionChanges | None:
+    """The union changes from the release of the previous site in `site_dir` to `store`, or None
+    without a previous release (or its store).
+
+    `lines`, the store writer's line differences from that release's store, are taken as they
+    are, no graph read; without them (the writer kept none past its limit), the graphs whose
+    `digests` differ from the release's are read from both stores (`read_changes`)."""
+    if site_dir is None:
+        return None
+    release = Publication(Path(site_dir).parent)  # the site's release: its store is beside it
+    if not release.store.is_dir():
+        return None
+    old = ox.Store.read_only(str(release.store))
+    if lines is not None and lines.since.resolve() == release.store.resolve():
+        return _union_only(old, store, lines.added, lines.removed)
+    stored = StoredGraphs.of(release)
+    graphs = changed_graphs(stored.digests, digests) if stored is not None and digests is not None else None
+    return read_changes(old, store, graphs)
 
 
 def changed_graphs(old: Mapping[str, str], new: Mapping[str, str]) -> set[str]:
@@ -148,16 +193,11 @@ class Previous:
         self._db: tuple[int, sqlite3.Connection] | None = None
 
     @classmethod
-    def open(cls, site_dir: Path | None, shared: str, store: ox.Store,
-             digests: Mapping[str, str] | None = None) -> Previous | None:
-        """The previous site, or None when there is none, it has no manifest or store beside it,
-        or its pages were drawn by other templates, code or dataset description (then all are
-        redrawn). `digests` are those of `store`'s graphs; with the previous release's, only the
-        graphs whose digests differ are compared."""
-        if site_dir is None:
-            return None
-        release = Publication(Path(site_dir).parent)  # the site's release: its store is beside it
-        if not manifest_path(site_dir).is_file() or not release.store.is_dir():
+    def open(cls, site_dir: Path | None, shared: str, changes: UnionChanges | None) -> Previous | None:
+        """The previous site, or None when there is none, it has no manifest, its `changes` to
+        the new store are unknown, or its pages were drawn by other templates, code or dataset
+        description (then all are redrawn)."""
+        if site_dir is None or changes is None or not manifest_path(site_dir).is_file():
             return None
         with closing(sqlite3.connect(f"file:{manifest_path(site_dir)}?mode=ro", uri=True)) as db:
             try:
@@ -166,10 +206,7 @@ class Previous:
                 row = None
         if row is None or row[0] != shared:
             return None
-        old = ox.Store.read_only(str(release.store))
-        stored = StoredGraphs.of(release)
-        graphs = changed_graphs(stored.digests, digests) if stored is not None and digests is not None else None
-        return cls(Path(site_dir), changed_keys(old, store, graphs))
+        return cls(Path(site_dir), changes.keys())
 
     def __getstate__(self) -> dict[str, object]:
         return {"site_dir": self.site_dir, "changed": self.changed, "_db": None}

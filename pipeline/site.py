@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -38,7 +38,7 @@ import pyoxigraph as ox
 
 from . import charts
 from .listing import Spool
-from .reuse import Manifest, PageRecord, Previous, fingerprint
+from .reuse import Manifest, PageRecord, Previous, UnionChanges, fingerprint
 from .siteread import SITE_SOURCE, Reader
 from .views import SKOS_ALT, Link, Paths, Views, local_name, split_aliases, text
 from .vocab import NGT, PREFIXES
@@ -99,7 +99,7 @@ class SiteWriter:
     """Writes pages into `site_dir`; counts what it wrote, drew and took from `previous`."""
 
     def __init__(self, store: ox.Store, site_dir: Path, base: str, *, meta: dict[str, object],
-                 previous: Path | None = None, graph_digests: Mapping[str, str] | None = None):
+                 previous: Path | None = None, changes: UnionChanges | None = None):
         self.reader = Reader(store, base)
         self.views = Views(self.reader)
         self.paths: Paths = self.views.paths
@@ -107,8 +107,8 @@ class SiteWriter:
         self.env = environment()
         self.meta = meta  # dataset-wide values every page shows (title, licence, downloads)
         self.shared = fingerprint(self.reader.base, meta)
-        # The previous release's site, whose unchanged pages are reused.
-        self.previous = Previous.open(previous, self.shared, store, graph_digests)
+        # The previous release's site, whose pages untouched by `changes` (to its store) are reused.
+        self.previous = Previous.open(previous, self.shared, changes)
         self.pages = 0
         self.documents = 0
         self.reused = 0  # resource pages (with their documents) taken from the previous site

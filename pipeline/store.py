@@ -7,7 +7,7 @@ import json
 import logging
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
@@ -18,6 +18,10 @@ from .publication import Publication, current
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024 * 1024  # N-Quads gathered before one bulk load
+# Changed N-Triples lines a writer keeps for the next stage (about 150 bytes each): above this
+# (most graphs changed, as after an extractor change) it keeps none, and who needs them reads
+# the changed graphs instead.
+CHANGED_LINES = 300_000
 
 
 def graph_digest(ntriples: bytes) -> str:
@@ -48,6 +52,24 @@ class StoredGraphs:
         return cls(release.store, json.loads(release.graph_digests.read_text(encoding="utf-8")))
 
 
+@dataclass
+class LineChanges:
+    """The N-Triples lines a `StoreWriter` added to and removed from the graphs of the store it
+    started from (`since`), as it computed them to write only what changed: what the next
+    stage would otherwise learn by reading every changed graph of both stores again. A line is
+    per graph: the same triple may still be (or already have been) in another graph."""
+
+    since: Path  # the previous release's store
+    added: list[bytes] = field(default_factory=list)  # N-Triples documents, one per graph written
+    removed: list[bytes] = field(default_factory=list)
+    lines: int = 0
+
+    def record(self, added: bytes, removed: bytes) -> None:
+        self.added.append(added)
+        self.removed.append(removed)
+        self.lines += added.count(b"\n") + removed.count(b"\n")
+
+
 def write_digests(release: Publication, digests: Mapping[str, str]) -> None:
     release.graph_digests.write_text(json.dumps(dict(sorted(digests.items())), indent=0), encoding="utf-8")
 
@@ -63,10 +85,12 @@ class StoreWriter:
     that store (hard links to its immutable files, so the old release is untouched), and
     only graphs whose digest changed are written; graphs no longer added are dropped at
     `close`. Adding one article to a large publication then writes one graph or a few,
-    not all of them.
+    not all of them. The lines it added and removed are kept in `changes` (relative to the
+    previous store), unless there are more than `limit` or there is no previous store: then
+    `changes` is None.
     """
 
-    def __init__(self, path: Path, previous: StoredGraphs | None = None):
+    def __init__(self, path: Path, previous: StoredGraphs | None = None, limit: int = CHANGED_LINES):
         if previous is not None:
             try:
                 pyoxigraph.Store.read_only(str(previous.store)).backup(str(path))
@@ -75,6 +99,8 @@ class StoreWriter:
                 shutil.rmtree(path, ignore_errors=True)
                 previous = None
         self.store = pyoxigraph.Store(str(path))
+        self.changes = LineChanges(previous.store) if previous is not None else None
+        self._limit = limit
         self._stored: dict[str, str] = dict(previous.digests) if previous is not None else {}
         self.digests: dict[str, str] = {}  # of every graph added
         self.written = 0  # graphs loaded (the rest were in the previous store as they are)
@@ -90,6 +116,8 @@ class StoreWriter:
             return
         if stored is not None:
             ntriples = self._replace(pyoxigraph.NamedNode(name), ntriples)
+        else:
+            self._record(ntriples, b"")
         # Every line ends " .\\n" (a literal's own line breaks are escaped), so this makes N-Quads.
         quads = ntriples.replace(b" .\n", f" <{name}> .\n".encode("utf-8"))
         self._chunk.append(quads)
@@ -118,20 +146,33 @@ class StoreWriter:
         changes a few of its lines."""
         stored = graph_lines(self.store, graph)
         lines = set(ntriples.splitlines(keepends=True))
-        for triple in pyoxigraph.parse(b"".join(stored - lines), format=pyoxigraph.RdfFormat.N_TRIPLES):
+        removed, added = b"".join(stored - lines), b"".join(lines - stored)
+        for triple in pyoxigraph.parse(removed, format=pyoxigraph.RdfFormat.N_TRIPLES):
             self.store.remove(pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, graph))
-        return b"".join(lines - stored)
+        self._record(added, removed)
+        return added
+
+    def _record(self, added: bytes, removed: bytes) -> None:
+        """Keep these changed lines in `changes`, or give up keeping any past the limit."""
+        if self.changes is not None:
+            self.changes.record(added, removed)
+            if self.changes.lines > self._limit:
+                log.info("store: over %d changed lines: not kept", self._limit)
+                self.changes = None
 
     def clear(self) -> None:
         """Forget everything written so far, to start again in the same (now empty) store."""
         self._chunk, self._size = [], 0
         self._stored, self.digests, self.written = {}, {}, 0
+        self.changes = None  # the store is emptied: the lines changed are all of both versions
         self.store.clear()
 
     def close(self) -> pyoxigraph.Store:
         """Load what is queued, drop the previous store's graphs that were not added again."""
         self._load()
-        for name in self._stored.keys() - self.digests.keys():
+        for name in sorted(self._stored.keys() - self.digests.keys()):
+            if self.changes is not None:
+                self._record(b"", b"".join(graph_lines(self.store, pyoxigraph.NamedNode(name))))
             self.store.remove_graph(pyoxigraph.NamedNode(name))
         self.store.flush()
         return self.store

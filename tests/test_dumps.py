@@ -107,6 +107,7 @@ def test_citation_line_is_given_in_the_downloads_and_on_pages(published):
 REUTERS = ox.NamedNode(f"{BASE}graph/article/000-reuters")
 COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 DUMPS = ("newsgraph.ttl", "newsgraph.nt.gz", "newsgraph.trig", "newsgraph.jsonld")
+PIECE_FILES = [".json", ".jsonld", ".nt.gz", ".parts.json", ".ttl"]  # a part's three pieces and record, a graph's record
 TRICKY = [  # the default graph, literals Turtle escapes, a brace in a string, an IRI TriG's blocks must not break
     ox.Quad(ox.NamedNode(f"{BASE}id/x"), COMMENT, ox.Literal('a "quoted" }\nline, ünï'), ox.DefaultGraph()),
     ox.Quad(ox.NamedNode(f"{BASE}id/x"), COMMENT, ox.Literal("عربي", language="ar"), ox.NamedNode(f"{BASE}graph/b,c")),
@@ -125,6 +126,11 @@ def graph_digests(store: ox.Store) -> dict[str, str]:
     """Each named graph's digest, as the build gives them."""
     return {g.value: graph_digest(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g))
             for g in store.named_graphs()}
+
+
+def part_of(store: ox.Store, graph: ox.NamedNode) -> str:
+    """The key of the pieces of a graph small enough to be one part."""
+    return dumps.part_key(hashlib.sha256(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)).hexdigest())
 
 
 def dumped(store: ox.Store, folder, pieces_folder=None, digests=None) -> dict[str, bytes]:
@@ -179,14 +185,14 @@ def test_publish_after_changing_one_graph_pieces_that_graph_only_and_equals_a_fr
     store = disk_store(tmp_path / "one" / "store", sample_quads())
     publish(store, tmp_path / "one" / "site", BASE, pieces=cache, graph_digests=graph_digests(store))
     before = set(cache.iterdir())
-    assert len(before) == 4 * len(list(store.named_graphs()))  # three pieces and a record per graph
+    assert len(before) == 5 * len(list(store.named_graphs()))  # three pieces and two records per graph
 
     changed = sample_quads() + [ox.Quad(REUTERS, COMMENT, ox.Literal("corrected"), REUTERS)]
     store = disk_store(tmp_path / "two" / "store", changed)
     summary = publish(store, tmp_path / "two" / "site", BASE, pieces=cache, graph_digests=graph_digests(store))
     after = set(cache.iterdir())
-    assert len(after - before) == 4 and len(before - after) == 4  # one graph's new pieces; its old ones pruned
-    assert {p.suffix for p in after - before} == {".ttl", ".gz", ".jsonld", ".json"}
+    assert len(after - before) == 5 and len(before - after) == 5  # one graph's new pieces; its old ones pruned
+    assert sorted("".join(p.suffixes) for p in after - before) == PIECE_FILES
 
     fresh = disk_store(tmp_path / "fresh" / "store", changed)
     full = publish(fresh, tmp_path / "fresh" / "site", BASE)
@@ -201,7 +207,7 @@ def test_workers_write_the_pieces_and_the_same_dumps(tmp_path):
     one = publish(store, tmp_path / "one" / "site", BASE)
     cache = tmp_path / "pieces"
     two = publish(store, tmp_path / "two" / "site", BASE, workers=2, pieces=cache)
-    assert len(list(cache.glob("*.json"))) == len(list(store.named_graphs())) + 1  # and the default graph's
+    assert len(list(cache.glob("*.parts.json"))) == len(list(store.named_graphs())) + 1  # and the default graph's
     cached = publish(store, tmp_path / "cached" / "site", BASE, workers=2, pieces=cache)
     assert one.dumps == two.dumps == cached.dumps
     for name in DUMPS:
@@ -214,12 +220,12 @@ def test_a_partial_or_unrecorded_piece_is_not_used(tmp_path):
     cache = tmp_path / "pieces"
     digests = graph_digests(store)
     dumped(store, tmp_path / "first", cache, digests)
-    key = dumps.piece_key(REUTERS.value, digests[REUTERS.value])
+    key = part_of(store, REUTERS)  # a small graph is one part
     truncated = cache / (key + ".ttl")
     truncated.write_bytes(truncated.read_bytes()[:100])  # as if a copy stopped half-way
-    other = dumps.piece_key(f"{BASE}graph/resolved", digests[f"{BASE}graph/resolved"])
-    (cache / (other + ".json")).unlink()  # as if a publish stopped before recording the pieces it wrote
-    (cache / (other + ".jsonld")).write_bytes(b"{")
+    other = f"{BASE}graph/resolved"
+    (cache / (dumps.piece_key(other, digests[other]) + ".parts.json")).unlink()  # as if stopped before recording
+    (cache / (part_of(store, ox.NamedNode(other)) + ".jsonld")).write_bytes(b"{")
     (cache / f".{key}.ttl.x.tmp").write_bytes(b"left by a stopped writer")
     pieces = dumps.Pieces.of(store, cache, digests)
     assert sorted(graph for graph, _ in pieces.todo) == sorted([REUTERS.value, f"{BASE}graph/resolved"])
@@ -227,3 +233,70 @@ def test_a_partial_or_unrecorded_piece_is_not_used(tmp_path):
     assert {name: (tmp_path / "again" / name).read_bytes() for name in DUMPS} == fresh
     pieces.prune()
     assert not list(cache.glob(".*.tmp"))
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Graphs of more than 40 triples cut into parts of about 10: the sample's large graphs are split."""
+    monkeypatch.setattr(dumps, "SPLIT_LINES", 40)
+    monkeypatch.setattr(dumps, "PART_LINES", 10)
+
+
+def test_a_large_graph_is_cut_by_subject_into_parts_and_its_dumps_are_exactly_the_store(tmp_path, small_parts):
+    store = disk_store(tmp_path / "store", sample_quads() + TRICKY)
+    cache = tmp_path / "pieces"
+    pieces = dumps.Pieces.of(store, cache, graph_digests(store))
+    dumps.write_dumps(store, tmp_path / "out", pieces)
+    resolved = pieces.ready[f"{BASE}graph/resolved"]
+    assert len(resolved.parts) > 4 and sum(dumps.found_part(cache, part) for part in resolved.parts) == \
+        resolved.triples == len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(f"{BASE}graph/resolved"))))
+    out, quads = tmp_path / "out", set(store)
+    assert {q.triple for q in ox.parse(path=out / "newsgraph.ttl", format=ox.RdfFormat.TURTLE)} == {q.triple for q in quads}
+    assert set(ox.parse(path=out / "newsgraph.trig", format=ox.RdfFormat.TRIG)) == quads
+    assert set(ox.parse(path=out / "newsgraph.jsonld", format=ox.RdfFormat.JSON_LD)) == quads
+    expected = set(rdflib.Dataset().parse(data=store.dump(format=ox.RdfFormat.N_QUADS), format="nquads").quads())
+    for name, format in (("newsgraph.trig", "trig"), ("newsgraph.jsonld", "json-ld")):
+        assert set(rdflib.Dataset().parse(out / name, format=format).quads()) == expected, name
+    # One block a graph in TriG, one node object a subject in JSON-LD: a subject's triples are in one part.
+    assert (out / "newsgraph.trig").read_text().count(f"<{BASE}graph/resolved> {{") == 1
+    nodes = [node["@id"] for graph in json.loads((out / "newsgraph.jsonld").read_text())
+             if graph.get("@id") == f"{BASE}graph/resolved" for node in graph["@graph"]]
+    assert len(nodes) == len(set(nodes)) > 0
+
+
+def test_a_changed_subject_pieces_its_part_again_and_the_dumps_equal_a_fresh_publish(tmp_path, small_parts):
+    cache = tmp_path / "pieces"
+    store = disk_store(tmp_path / "one" / "store", sample_quads())
+    publish(store, tmp_path / "one" / "site", BASE, pieces=cache, graph_digests=graph_digests(store))
+    before = set(cache.iterdir())
+    hama = ox.NamedNode(f"{BASE}id/place/hama")
+    changed = sample_quads() + [ox.Quad(hama, COMMENT, ox.Literal("corrected"), ox.NamedNode(f"{BASE}graph/resolved"))]
+    store = disk_store(tmp_path / "two" / "store", changed)
+    summary = publish(store, tmp_path / "two" / "site", BASE, pieces=cache, graph_digests=graph_digests(store))
+    made = set(cache.iterdir()) - before
+    # Hama's part and the resolved graph's record: the other parts were found as they were.
+    assert sorted("".join(p.suffixes) for p in made) == PIECE_FILES
+    fresh = disk_store(tmp_path / "fresh" / "store", changed)
+    full = publish(fresh, tmp_path / "fresh" / "site", BASE)
+    for name in DUMPS:
+        assert (tmp_path / "two/site/downloads" / name).read_bytes() == \
+            (tmp_path / "fresh/site/downloads" / name).read_bytes()
+    assert summary.dumps == full.dumps
+
+
+def test_a_graph_cut_into_parts_by_workers_gives_the_dumps_one_process_gives(tmp_path):
+    """At the real sizes (the workers run this module as it is): a graph over SPLIT_LINES triples."""
+    large = ox.NamedNode(f"{BASE}graph/large")
+    quads = [ox.Quad(ox.NamedNode(f"{BASE}id/x/{i // 3}"), COMMENT, ox.Literal(f"note {i}"), large)
+             for i in range(dumps.SPLIT_LINES + 3000)]
+    store = disk_store(tmp_path / "one" / "store", sample_quads() + quads)
+    one = publish(store, tmp_path / "one" / "site", BASE)
+    cache = tmp_path / "pieces"
+    two = publish(store, tmp_path / "two" / "site", BASE, workers=2, pieces=cache, graph_digests=graph_digests(store))
+    parts = dumps.Pieces.of(store, cache, graph_digests(store)).ready[large.value].parts
+    assert len(parts) == 1 << (len(quads) // dumps.PART_LINES).bit_length()
+    assert one.dumps == two.dumps
+    for name in DUMPS:
+        assert (tmp_path / "one/site/downloads" / name).read_bytes() == \
+            (tmp_path / "two/site/downloads" / name).read_bytes()
+    assert set(ox.parse(path=tmp_path / "two/site/downloads/newsgraph.trig", format=ox.RdfFormat.TRIG)) == set(store)

@@ -69,3 +69,31 @@ def test_a_triple_written_otherwise_than_oxigraph_writes_it_is_kept_once(tmp_pat
     writer.add(KEPT, b'<http://example.org/s> <http://example.org/p> "caf\\u00E9" .\n')  # an escape, not UTF-8
     store = writer.close()
     assert writer.written == 1 and quads(store) == {(KEPT, "café")} and len(store) == 1
+
+
+def test_the_writer_keeps_the_lines_it_changed_in_changed_new_and_dropped_graphs(tmp_path):
+    previous = previous_release(tmp_path / "old")
+    writer = StoreWriter(tmp_path / "new", previous)
+    writer.add(KEPT, document("b", "a"))
+    writer.add(CHANGED, document("c", "c2"))
+    writer.add(NEW, document("e"))
+    writer.close()
+    changes = writer.changes
+    assert changes.since == previous.store and changes.lines == 3
+    assert sorted(b"".join(changes.added).splitlines(keepends=True)) == [document("c2"), document("e")]
+    assert b"".join(changes.removed) == document("d")  # the dropped graph's, read before it is dropped
+
+
+def test_past_its_limit_after_a_quarantine_or_without_a_previous_store_the_writer_keeps_no_lines(tmp_path):
+    over = StoreWriter(tmp_path / "over", previous_release(tmp_path / "old"), limit=1)
+    over.add(CHANGED, document("c2"))  # c removed, c2 added: two lines
+    assert over.changes is None
+    over.close()
+    cleared = StoreWriter(tmp_path / "cleared", previous_release(tmp_path / "old2"))
+    cleared.add(CHANGED, document("c3"))
+    assert cleared.changes.lines == 2
+    cleared.clear()
+    assert cleared.changes is None
+    first = StoreWriter(tmp_path / "first")
+    first.add(KEPT, document("a"))
+    assert first.changes is None
