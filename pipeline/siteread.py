@@ -200,8 +200,9 @@ class Reader:
         (a later lookup of it reads the store): the page depends on no other triples, and
         reuse stays exact. Oxigraph joins the VALUES row by row, by the index walk a lookup
         makes, so the values come in a lookup's order. Blank nodes (which SPARQL cannot
-        name) are looked up one by one."""
+        name) are looked up one by one, and so is a lone node: for one, a query costs more."""
         named = list(dict.fromkeys(n for n in nodes if isinstance(n, ox.NamedNode)))
+        named = named if len(named) > 1 else []
         found: dict[Term, dict[tuple[str, Term], None]] = {node: {} for node in named}
         if named:
             query = (f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {' '.join(map(str, named))} }} ?s ?p ?o "

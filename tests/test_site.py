@@ -323,6 +323,7 @@ def test_values_of_many_nodes_are_their_lookups_and_recorded_as_them():
         batched = reader.values_of(nodes, asked)
     expected = [{p: v for p, v in Reader(store, BASE).values(node).items() if p in asked} for node in nodes]
     assert batched == expected and any(len(v) > 1 for values in expected for v in values.values())
+    assert reader.values_of(nodes[:1], asked) == expected[:1]  # one node alone: by its lookup
     assert set(reads.results) >= {(node, None, None) for node in nodes[:12]}
     assert not reads.replayable  # the blank node's lookup cannot be replayed
 
