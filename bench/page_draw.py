@@ -56,8 +56,8 @@ def busiest(store_path: str, base: str, top: int) -> list[tuple[str, str]]:
 def child(code: str, store_path: str, site: str, base: str, items_file: str) -> None:
     """In `code`'s checkout: draw the pages of the items, then run each listing: CPU seconds as JSON."""
     sys.path.insert(0, code)
-    from datetime import date
     import dataclasses
+    from datetime import date
 
     import pyoxigraph as ox
 
