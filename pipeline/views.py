@@ -9,6 +9,7 @@ strings and the templates escape it; nothing here builds markup.
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -153,6 +154,12 @@ def _hidden_facts() -> frozenset[str]:
     """Predicates shown in sections of their own: the text, and the mentions (ng:hasMention, and
     again as what it entails, gaf:denotedBy: thousands of rows on a busy actor's page otherwise)."""
     return frozenset({str(NG.text), *map(str, mention_links())})
+
+
+# What `_evidence` reads of a mention: the rest of its statements are not read at all.
+_EVIDENCE_PREDICATES = tuple(map(str, (
+    NG.inArticle, NG.beginIndex, NG.endIndex, NG.anchorOf, NG.sentenceBeginIndex, NG.sentence, NG.sentenceEndIndex,
+    NG.source, NG.certainty, NG.polarity, NG.tense, NG.confidence)))
 
 
 def _one(values: dict[str, list], predicate: str) -> ox.NamedNode | ox.Literal | None:
@@ -306,8 +313,7 @@ class Views:
         """One Evidence per mention (of an event or an entity), in order of publication."""
         read = self.reader
         items = []
-        for mention in mentions:
-            own = read.values(mention)
+        for mention, own in zip(mentions, read.values_of(mentions, _EVIDENCE_PREDICATES)):
             article = _one(own, NG.inArticle)
             if article is None:
                 continue
@@ -358,7 +364,7 @@ class Views:
             facts=self._facts(own),
             inverse=self._inverse(node),
         )
-        events = [(text(read.first(e, str(NG.date))), e.value) for e in self._events_of(node)]
+        events = self._dated_events(node)
         events.sort(key=lambda item: (item[0], item[1]), reverse=True)
         view.event_count = len(events)
         view.dates = [date for date, _ in events]
@@ -389,12 +395,37 @@ class Views:
                     todo.append(sup.object)
         return found
 
-    def _events_of(self, node: ox.NamedNode) -> list:
-        """The events `node` takes part in (through a participation) or that happen at it."""
+    def _dated_events(self, node: ox.NamedNode) -> list[tuple[str, str]]:
+        """(date or "", IRI) of each event `node` takes part in (through a participation) or
+        that happens at it.
+
+        A busy entity has thousands: one query (site/queries/entity_events.rq) finds them
+        and their dates, rather than a lookup per participation and another per event. It is
+        recorded as those lookups (`Reader.cover`), which are all it reads, so the page's
+        reuse stays exact. As by lookups, an event with several dates has the first its
+        lookup gives, and one that is a blank node none."""
         read = self.reader
-        events = [e for part in read.subjects(str(NG.participant), node)
-                  for e in read.subjects(str(NG.hasParticipation), part)]
-        return list(dict.fromkeys(events + read.subjects(str(NG.place), node)))
+        participations: dict[Term, None] = {}
+        dates: dict[Term, dict[str, None]] = {}
+        for row in read.select("entity_events", e=node):
+            if "p" in row:
+                participations[row["p"]] = None
+            found = dates.setdefault(row["ev"], {})
+            if "date" in row:
+                found[row["date"].value] = None
+        participant, has_participation, date, place = (
+            ox.NamedNode(str(p)) for p in (NG.participant, NG.hasParticipation, NG.date, NG.place))
+        read.cover([(None, participant, node), (None, place, node),
+                    *((None, has_participation, part) for part in participations),
+                    *((event, date, None) for event in dates if isinstance(event, ox.NamedNode))])
+        events = []
+        for event, found in dates.items():
+            if not isinstance(event, ox.NamedNode) or not found:
+                events.append(("", event.value))
+            else:
+                events.append((next(iter(found)) if len(found) == 1 else text(read.first(event, str(NG.date))),
+                               event.value))
+        return events
 
     def _facts(self, own: dict[str, list]) -> tuple[Fact, ...]:
         """Every statement except the text and mention lists, which have their own sections."""
@@ -416,18 +447,22 @@ class Views:
         rdfs:label or ng:title (Pubby's and DBpedia's "is ... of" links)."""
         by_property: dict[ox.NamedNode, list[Term]] = {}
         for triple in self.reader.triples(None, None, node):
+            # The triples are distinct and share their object, so a property's subjects are too.
             by_property.setdefault(triple.predicate, []).append(triple.subject)
         inverse = []
         for prop in sorted(by_property, key=lambda p: p.value):
-            subjects = list(dict.fromkeys(by_property[prop]))
+            subjects = by_property[prop]
             count = sum(isinstance(s, ox.NamedNode) for s in subjects)
             if count:
                 inverse.append(Inverse(local_name(prop.value), count, self._sample(subjects)))
         return tuple(inverse)
 
     def _sample(self, subjects: list[Term]) -> tuple[Link, ...]:
+        """The first INVERSE_SAMPLE rows: each subject gives at least one, so only the first
+        INVERSE_SAMPLE subjects in order are needed (found without sorting thousands)."""
         rows: list[Link] = []
-        for subject in sorted(subjects, key=lambda s: (isinstance(s, ox.NamedNode), s.value)):
+        first = heapq.nsmallest(INVERSE_SAMPLE, subjects, key=lambda s: (isinstance(s, ox.NamedNode), s.value))
+        for subject in first:
             labels = dict.fromkeys(t.object.value for p in (RDFS_LABEL, NG_TITLE)
                                    for t in self.reader.triples(subject, ox.NamedNode(p), None)
                                    ) if isinstance(subject, ox.NamedNode) else {}

@@ -281,6 +281,106 @@ def test_gazetteer_names_are_tidied_and_the_most_specific_class_shown():
     assert Views(Reader(store, BASE)).entity(homs.value, "place").types == ("Place",)
 
 
+def test_lookups_read_by_query_give_what_the_index_gives_in_its_order():
+    """distinct_triples reads a resource's statements (and those pointing at it) by SPARQL:
+    the same triples, each once however many graphs hold it, in `quads_for_pattern`'s order."""
+    from pipeline.siteread import distinct_triples
+    store = ox.Store()
+    node, other, blank = ox.NamedNode(f"{BASE}id/actor/a"), ox.NamedNode(f"{BASE}id/actor/b"), ox.BlankNode()
+    graphs = [ox.DefaultGraph(), *(ox.NamedNode(f"{BASE}graph/article/{n}") for n in range(3))]
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    values = [other, blank, ox.Literal("a"), ox.Literal("a", language="en"), ox.Literal("1", datatype=integer),
+              *(ox.NamedNode(f"{BASE}id/mention/x/{n}-{n + 1}") for n in range(20))]
+    for number, value in enumerate(values):
+        predicate = ox.NamedNode(f"https://example.org/p{number % 4}")
+        for graph in graphs[number % 3:number % 3 + 2]:  # most statements in two graphs, some in the default
+            store.add(ox.Quad(node, predicate, value, graph))
+            if not isinstance(value, ox.Literal):
+                store.add(ox.Quad(value, predicate, node, graph))
+    for pattern in [(node, None, None), (None, None, node), (other, None, None), (None, None, other),
+                    (blank, None, None), (None, None, blank), (None, ox.NamedNode("https://example.org/p1"), node)]:
+        expected = list(dict.fromkeys(q.triple for q in store.quads_for_pattern(*pattern, None)))
+        assert expected and distinct_triples(store, pattern) == expected
+
+
+def test_values_of_many_nodes_are_their_lookups_and_recorded_as_them():
+    """Reader.values_of gives each node what `values` gives (limited to the predicates asked,
+    each value once, in a lookup's order), blank nodes included, and records each named
+    node's lookup (node, *, *) so that page reuse knows the page depends on it."""
+    from pipeline.siteread import Reader
+    store = ox.Store()
+    graphs = [ox.DefaultGraph(), *(ox.NamedNode(f"{BASE}graph/article/{n}") for n in range(3))]
+    nodes = [ox.NamedNode(f"{BASE}id/mention/x/{n}-{n + 1}") for n in range(12)] + [ox.BlankNode()]
+    predicates = [ox.NamedNode(f"https://example.org/p{n}") for n in range(5)]
+    for number, node in enumerate(nodes):
+        for value in range(number % 4 + 1):
+            for graph in graphs[value % 3:value % 3 + 2]:
+                store.add(ox.Quad(node, predicates[(number + value) % 5], ox.Literal(f"v{value}"), graph))
+                store.add(ox.Quad(node, predicates[number % 5], nodes[(number + value) % 12], graph))
+    asked = tuple(p.value for p in predicates[:3])
+    reader = Reader(store, BASE)
+    with reader.reading() as reads:
+        batched = reader.values_of(nodes, asked)
+    expected = [{p: v for p, v in Reader(store, BASE).values(node).items() if p in asked} for node in nodes]
+    assert batched == expected and any(len(v) > 1 for values in expected for v in values.values())
+    assert reader.values_of(nodes[:1], asked) == expected[:1]  # one node alone: by its lookup
+    assert set(reads.results) >= {(node, None, None) for node in nodes[:12]}
+    assert not reads.replayable  # the blank node's lookup cannot be replayed
+
+
+def test_an_entity_page_records_the_lookups_its_events_query_replaces():
+    """An entity's events and their dates come from one query (Views._dated_events), recorded
+    as the lookups that would find them: its participations, each one's event, each event's
+    date, and the events at it; the events and dates are those the lookups give."""
+    from pipeline.siteread import Reader
+    from pipeline.views import Views
+    store = sample_store()
+    ng = "https://w3id.org/newsgraph/ns#"
+    participant, has_participation, date, place = (ox.NamedNode(ng + n) for n in
+                                                   ("participant", "hasParticipation", "date", "place"))
+    for iri in (f"{BASE}id/actor/hayat-tahrir-al-sham", f"{BASE}id/place/hama"):
+        node = ox.NamedNode(iri)
+        parts = {q.subject for q in store.quads_for_pattern(None, participant, node, None)}
+        events = {q.subject for p in parts for q in store.quads_for_pattern(None, has_participation, p, None)}
+        events |= {q.subject for q in store.quads_for_pattern(None, place, node, None)}
+        dates = sorted(((next(store.quads_for_pattern(e, date, None, None)).object.value, e.value) for e in events),
+                       reverse=True)
+        reader = Reader(store, BASE)
+        with reader.reading() as reads:
+            view = Views(reader).entity(iri, iri.split("/")[-2])
+        assert events and view.dates == [d for d, _ in dates] and view.event_count == len(events)
+        expected = {(None, participant, node), (None, place, node), *((None, has_participation, p) for p in parts),
+                    *((e, date, None) for e in events)}
+        assert expected <= set(reads.results)
+
+
+def test_referred_to_by_samples_the_first_subjects_and_counts_every_iri():
+    """The sample is the first INVERSE_SAMPLE rows with blank nodes first, then IRIs by value,
+    a subject with two labels giving two rows; the count is of distinct IRIs only."""
+    from pipeline.siteread import Reader
+    from pipeline.views import INVERSE_SAMPLE, Views
+    store = ox.Store()
+    homs, near = ox.NamedNode(f"{BASE}id/place/homs"), ox.NamedNode("https://example.org/near")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    graphs = [ox.NamedNode(f"{BASE}graph/article/{n}") for n in ("a", "b")]
+    subjects = [ox.NamedNode(f"https://example.org/s{n:03d}") for n in reversed(range(60))]
+    for number, subject in enumerate(subjects):
+        for graph in graphs:  # each statement twice: counted once
+            store.add(ox.Quad(subject, near, homs, graph))
+        store.add(ox.Quad(subject, label, ox.Literal(f"place {number}"), graphs[0]))
+    title = ox.NamedNode("https://w3id.org/newsgraph/ns#title")
+    store.add(ox.Quad(subjects[-1], title, ox.Literal("a title"), graphs[0]))  # s000: two rows, label first
+    blank = ox.BlankNode()
+    store.add(ox.Quad(blank, near, homs, graphs[0]))
+    (inverse,) = Views(Reader(store, BASE))._inverse(homs)
+    assert (inverse.prop, inverse.count) == ("near", 60)
+    expected = [(blank.value, blank.value), ("place 59", "https://example.org/s000"),
+                ("a title", "https://example.org/s000")]
+    expected += [(f"place {59 - n}", f"https://example.org/s{n:03d}") for n in range(1, INVERSE_SAMPLE - 2)]
+    assert [(link.label, link.path) for link in inverse.sample] == expected
+    assert len(expected) == INVERSE_SAMPLE
+
+
 def test_search_index_holds_labels_and_aliases_of_every_page(site):
     site_dir, _ = site
     script = (site_dir / "static/search-index.js").read_text()

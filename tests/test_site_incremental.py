@@ -134,3 +134,27 @@ def test_a_changed_mention_redraws_the_article_page_that_links_it(tmp_path):
     page = "id/article/000-reuters.html"
     assert not (tmp_path / "incremental/site" / page).samefile(tmp_path / "earlier/site" / page)
     assert (tmp_path / "incremental/site" / page).read_bytes() != (tmp_path / "earlier/site" / page).read_bytes()
+
+
+def test_an_entity_page_read_by_batched_queries_is_redrawn_when_what_they_read_changes(tmp_path):
+    """An entity page finds its events and their dates, and reads its mentions' sentences, by
+    queries rather than lookups (views.Views._dated_events, siteread.Reader.values_of), recorded
+    as the lookups they replace: a changed date, or a changed sentence, still redraws it."""
+    published(tmp_path / "earlier", sample_quads())
+    ng = "https://w3id.org/newsgraph/ns#"
+    has_mention, sentence, date = (ox.NamedNode(ng + name) for name in ("hasMention", "sentence", "date"))
+    event = ox.NamedNode(f"{BASE}id/event/2024-12-05-attack-hama")
+    mentions = {q.object for q in sample_quads() if q.subject == HAMA and q.predicate == has_mention}
+    assert any(q.subject in mentions and q.predicate == sentence for q in sample_quads())
+    assert any(q.subject == event and q.predicate == date for q in sample_quads())
+    for changed, what in [(lambda q: q.subject == event and q.predicate == date, ox.Literal("2024-11-30")),
+                          (lambda q: q.subject in mentions and q.predicate == sentence, ox.Literal("Said of Hama."))]:
+        quads = [ox.Quad(q.subject, q.predicate, what, q.graph_name) if changed(q) else q for q in sample_quads()]
+        name = what.value.replace(" ", "-").rstrip(".")
+        incremental = published(tmp_path / f"incremental-{name}", quads, previous=tmp_path / "earlier" / "site")
+        published(tmp_path / f"full-{name}", quads)
+        site = tmp_path / f"incremental-{name}" / "site"
+        assert files(site) == files(tmp_path / f"full-{name}" / "site")
+        assert 0 < incremental.reused < incremental.pages
+        page, before = site / "id/place/hama.html", tmp_path / "earlier/site/id/place/hama.html"
+        assert not page.samefile(before) and page.read_bytes() != before.read_bytes()
