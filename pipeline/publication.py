@@ -14,6 +14,7 @@ import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 CURRENT = "current"
@@ -69,11 +70,17 @@ def current(out: Path) -> Publication:
 
 def stage(out: Path) -> Publication:
     """A fresh, empty release folder for a new build."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    root = out / RELEASES / f"{stamp}-{os.getpid()}"
-    (root / "site").mkdir(parents=True)
-    (root / "report").mkdir()
-    return Publication(root)
+    name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
+    (out / RELEASES).mkdir(parents=True, exist_ok=True)
+    for attempt in count():  # a second build by this process within the same second gets "-1"
+        root = out / RELEASES / (f"{name}-{attempt}" if attempt else name)
+        try:
+            root.mkdir()
+        except FileExistsError:
+            continue
+        (root / "site").mkdir()
+        (root / "report").mkdir()
+        return Publication(root)
 
 
 def promote(out: Path, publication: Publication) -> None:

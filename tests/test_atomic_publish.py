@@ -12,7 +12,7 @@ import requests
 from pyoxigraph import Store
 
 from conftest import NEWSGRAPH, ROOT, SEEDS, Server
-from pipeline.publication import RELEASES, current
+from pipeline.publication import RELEASES, current, stage
 
 COUNT = "PREFIX ng: <https://w3id.org/newsgraph/ns#> SELECT (COUNT(?a) AS ?n) WHERE { GRAPH ?g { ?a a ng:Article } }"
 
@@ -59,3 +59,13 @@ def test_sigkill_midway_keeps_the_previous_publication(tmp_path):
     assert again.returncode == 0
     assert current(out).root != before
     assert sorted(p.resolve() for p in (out / RELEASES).iterdir()) == sorted([before, current(out).root])
+
+
+def test_releases_staged_within_one_second_get_folders_of_their_own(tmp_path, monkeypatch):
+    """A process building twice into one folder within a second (a script, a test) must not
+    find the first release's folder in its way: the second gets a name of its own."""
+    monkeypatch.setattr("pipeline.publication.time.strftime", lambda *_: "20261201T120000")  # one second
+    first, second = stage(tmp_path), stage(tmp_path)
+    assert first.root != second.root
+    assert second.root.name == first.root.name + "-1"
+    assert (second.root / "site").is_dir() and (second.root / "report").is_dir()
