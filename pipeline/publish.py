@@ -32,14 +32,14 @@ from .describe import description, write_descriptions
 from .dumps import FORMATS, Dump, Pieces, compose, make_pieces, write_dumps
 from .ontology_docs import documented_terms, render_ontology_docs
 from .reason import ontology_graph
-from .reuse import UnionChanges, union_changes
+from .reuse import UnionChanges, beside_site, union_changes
 from .site import SiteWriter, Workers
+from .views import RDF_TYPE
 from .store import LineChanges
 
 log = logging.getLogger(__name__)
 
 EXAMPLES = 5  # example resources named in VoID and DCAT
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def first_instances(store: ox.Store, base: str, only: Sequence[str] | None = Non
 def firsts_path(site_dir: Path) -> Path:
     """Where a site's `first_instances` are kept for the next publish: beside it (not served), as
     its page manifest is."""
-    return Path(site_dir).with_name(Path(site_dir).name + ".firsts.json")
+    return beside_site(Path(site_dir), ".firsts.json")
 
 
 def write_firsts(site_dir: Path, base: str, firsts: Mapping[str, str]) -> None:

@@ -50,7 +50,12 @@ Key = tuple[str | None, str | None, str | None]  # a lookup pattern as IRIs, Non
 
 def manifest_path(site_dir: Path) -> Path:
     """Where the manifest of the site in `site_dir` lives: beside it, named after it."""
-    return site_dir.with_name(site_dir.name + ".pages.sqlite")
+    return beside_site(site_dir, ".pages.sqlite")
+
+
+def beside_site(site_dir: Path, suffix: str) -> Path:
+    """A file kept for the next publish beside the site folder (so not served), named after it."""
+    return site_dir.with_name(site_dir.name + suffix)
 
 
 def fingerprint(base: str, meta: dict[str, object]) -> str:
