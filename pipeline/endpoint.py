@@ -34,7 +34,8 @@ from pipeline import endpoint_page
 from pipeline.sparql_description import describe
 from pipeline.sparql_formats import FORMATS, Choice, UnknownFormat, choose
 from pipeline.sparql_guard import Form
-from pipeline.sparql_workers import Job, Outcome, Overloaded, TimedOut, WorkerLost, WorkerPool
+from pipeline.sparql_workers import (Job, OutOfMemory, Outcome, Overloaded, TimedOut, WorkerLost, WorkerPool,
+                                     out_of_memory_message)
 
 log = logging.getLogger(__name__)
 
@@ -243,9 +244,9 @@ def endpoint_options(command):
     defaults = EndpointConfig()
 
     @functools.wraps(command)
-    def wrapper(*args, time_limit, row_cap, max_client_queries, query_workers, **kwargs):
-        config = EndpointConfig(time_limit=time_limit, row_cap=row_cap,
-                                max_client_queries=max_client_queries, workers=query_workers)
+    def wrapper(*args, time_limit, row_cap, max_client_queries, query_workers, query_memory, **kwargs):
+        config = EndpointConfig(time_limit=time_limit, row_cap=row_cap, max_client_queries=max_client_queries,
+                                workers=query_workers, worker_memory=query_memory * 1024**2)
         return command(*args, endpoint_config=config, **kwargs)
 
     options = [
@@ -260,6 +261,9 @@ def endpoint_options(command):
                      help="Queries one client address may have running at once."),
         click.option("--query-workers", type=int, default=defaults.workers, show_default=True,
                      help="SPARQL worker processes (with --store: queries sent to the store at once)."),
+        click.option("--query-memory", type=click.IntRange(min=64), default=defaults.worker_memory // 1024**2,
+                     show_default=True, metavar="MIB",
+                     help="MiB of memory one SPARQL worker may use; a query needing more is stopped."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -300,9 +304,10 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
             except Overloaded:
                 raise RequestError(503, "All query workers are busy; try again shortly.",
                                    {"Retry-After": "2"}) from None
+            except OutOfMemory:
+                raise RequestError(503, out_of_memory_message(config.worker_memory)) from None
             except WorkerLost:
-                raise RequestError(500, "The query stopped its worker (it may have needed too much "
-                                        "memory); it was not completed.") from None
+                raise RequestError(500, "The query stopped its worker unexpectedly; it was not completed.") from None
         headers = {}
         if outcome.truncated_at is not None:
             headers["NewsGraph-Row-Cap"] = str(outcome.truncated_at)

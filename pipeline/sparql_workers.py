@@ -82,7 +82,21 @@ class TimedOut(RuntimeError):
 
 
 class WorkerLost(RuntimeError):
-    """The worker died while evaluating (e.g. it hit its memory limit)."""
+    """The worker died while evaluating."""
+
+
+def out_of_memory_message(memory_limit: int) -> str:
+    return (f"The query needed more than the {memory_limit // 1024**2:,} MiB of memory a query may use here "
+            "and was stopped. Narrow it (LIMIT, more specific patterns, fewer unconnected patterns).")
+
+
+class OutOfMemory(WorkerLost):
+    """The worker died because the query needed more memory than its limit.
+
+    Oxigraph is Rust: an allocation refused by the limit (RLIMIT_DATA) aborts the
+    process (SIGABRT) rather than raising MemoryError in Python, so the death itself
+    is the only sign, and its signal tells it from a crash or a kill.
+    """
 
 
 def _term_json(term) -> dict:
@@ -220,7 +234,7 @@ def _worker_main(conn, store_path: str, memory_limit: int) -> None:
         try:
             outcome = evaluate(store, check, job)
         except MemoryError:
-            outcome = Outcome(503, b"The query needed more memory than a query may use here.")
+            outcome = Outcome(503, out_of_memory_message(memory_limit).encode())
         except OSError as exc:
             outcome = Outcome(500, f"The store could not be read: {exc}".encode())
         except Exception as exc:  # report it to the client and keep serving: one query, one failure
@@ -339,6 +353,8 @@ class WorkerPool:
             outcome = worker.conn.recv()
         except (EOFError, OSError) as exc:
             self._replace(worker)
+            if self.memory_limit and worker.process.exitcode == -signal.SIGABRT:
+                raise OutOfMemory() from exc
             raise WorkerLost() from exc
         if worker.demoted and not worker.restore_priority():
             self._replace(worker)  # without CAP_SYS_NICE a process cannot be given its priority back

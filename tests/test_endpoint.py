@@ -42,9 +42,13 @@ WORKERS = 3
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    out = make_publication(tmp_path_factory.mktemp("endpoint"), SAMPLE)
-    running = Server(out, "--time-limit", str(TIME_LIMIT), "--row-cap", str(ROW_CAP),
+def publication(tmp_path_factory):
+    return make_publication(tmp_path_factory.mktemp("endpoint"), SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def server(publication):
+    running = Server(publication, "--time-limit", str(TIME_LIMIT), "--row-cap", str(ROW_CAP),
                      "--max-client-queries", str(PER_CLIENT), "--query-workers", str(WORKERS))
     yield running
     running.stop()
@@ -297,6 +301,22 @@ def test_runaway_query_is_stopped_while_others_are_served(server, sparql):
     after = _wait_for_workers(server, WORKERS)
     assert len(before - after) == 1  # the runaway's worker was killed and replaced
     assert requests.get(sparql, params={"query": "ASK {}"}, timeout=30).json()["boolean"] is True
+
+
+def test_a_query_over_the_memory_bound_is_answered_503_naming_the_bound(publication):
+    small = Server(publication, "--query-memory", "300", "--query-workers", "1", "--time-limit", "60")
+    try:
+        assert requests.get(small.url + "/sparql", params={"query": "ASK {}"}, timeout=60).status_code == 200
+        # Sorting a three-way cross join of the whole store holds every row at once.
+        hungry = ("SELECT * WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } GRAPH ?g3 { ?g ?h ?i } } "
+                  "ORDER BY DESC(STR(?c)) ?i")
+        response = requests.get(small.url + "/sparql", params={"query": hungry}, timeout=90)
+        assert response.status_code == 503
+        assert "more than the 300 MiB of memory" in response.text
+        _wait_for_workers(small, 1)  # its replacement
+        assert requests.get(small.url + "/sparql", params={"query": "ASK {}"}, timeout=60).json()["boolean"] is True
+    finally:
+        small.stop()
 
 
 def test_concurrent_queries_per_client_are_limited(server):
