@@ -315,7 +315,7 @@ def _map_and_validate(article_ids: list[str]) -> _Chunk:
     inferred = {a: entailed(g.triples) for a, g in graphs.items()}
     started = time.perf_counter()
     materialised = {a: g.triples | inferred[a] for a, g in graphs.items()}
-    walks = {a: walk(triples, context.resolved.resolved) for a, triples in materialised.items()}
+    walks = {a: walk(triples, context.resolved) for a, triples in materialised.items()}
     validations = validate_articles(materialised, context.resolved, materialised=True,
                                     cache_dir=context.validation_cache, batch_size=len(article_ids), walks=walks)
     validation_seconds = time.perf_counter() - started

@@ -278,10 +278,10 @@ class Walk:
     visited: set
 
 
-def walk(article: Iterable[Triple], resolved: Mapping) -> Walk:
+def walk(article: Iterable[Triple], prepared: Prepared) -> Walk:
     """The subjects of the resolved graph the article reaches (through objects, transitively),
     never through a link to another article's mention (see `reason.mention_links`)."""
-    own, links = {s for s, _, _ in article}, mention_links()
+    own = {s for s, _, _ in article}
     reached: list = []
     seen: set = set()
     pending = [o for _, _, o in article if isinstance(o, URIRef)]
@@ -290,28 +290,27 @@ def walk(article: Iterable[Triple], resolved: Mapping) -> Walk:
         if node in seen:
             continue
         seen.add(node)
-        if (triples := resolved.get(node)) is not None:
+        if (split := prepared.split(node)) is not None:
             reached.append(node)
-            pending += (o for _, p, o in triples if isinstance(o, URIRef) and (p not in links or o in own))
+            pending += split.onward
+            pending += split.to_own(own)
     return Walk(reached, seen)
 
 
-def _reached(article: Iterable[Triple], resolved: Mapping) -> list:
-    """The resolved subjects of the article's `walk`."""
-    return walk(article, resolved).reached
-
-
-def validation_triples(article: Iterable[Triple], resolved: Mapping, reached: list | None = None) -> frozenset:
+def validation_triples(article: Iterable[Triple], resolved: Mapping | Prepared, reached: list | None = None
+                       ) -> frozenset:
     """The triples of the article's validation graph (see validate.article_validation_graph).
 
-    `resolved` maps each subject of the resolved graph to its triples; `reached` is the
-    article's `_reached`, when already known.
+    `resolved` maps each subject of the resolved graph to its triples (or is their
+    `prepare`d index); `reached` is the article's `walk(...).reached`, when already known.
     """
-    reached = _reached(article, resolved) if reached is None else reached
-    own, links = {s for s, _, _ in article}, mention_links()
-    return frozenset(set(article).union(*(resolved[node] for node in reached))
-                     - {t for node in reached for t in resolved[node]
-                        if t[1] in links and isinstance(t[2], URIRef) and t[2] not in own})
+    article = list(article)
+    prepared = resolved if isinstance(resolved, Prepared) else Prepared(resolved, read_around())
+    reached = walk(article, prepared).reached if reached is None else reached
+    own = {s for s, _, _ in article}
+    resolved_triples = chain.from_iterable(prepared.split(node).triples for node in reached)
+    links = (triple for triple, _ in _own_links(reached, own, prepared))
+    return frozenset(chain(article, resolved_triples, links))
 
 
 def _by_subject(graph: Iterable[Triple]) -> dict:
@@ -481,6 +480,28 @@ def _without_gc() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class Split:
+    """A resolved subject's triples as an article's walk and validation graph take them.
+
+    Its links to mentions (`reason.mention_links`) are kept apart, by the mention each
+    points at: an article follows and keeps only those to its own mentions, and the
+    busiest actors and places have one for every mention in the corpus, so going through
+    them all for each article that reaches them would make a build quadratic.
+    """
+
+    onward: list  # the IRI objects of its other triples: where a walk goes on from it
+    triples: list  # its other triples
+    lines: list[Line]  # and their lines
+    links: dict  # mention IRI -> [(link triple, its line)]
+
+    def to_own(self, own: set) -> list:
+        """The mentions among `own` (an article's subjects) this subject links to."""
+        if len(own) < len(self.links):
+            return [node for node in own if node in self.links]
+        return [node for node in self.links if node in own]
+
+
+@dataclass(frozen=True)
 class Prepared:
     """Resolved triples by subject, and what is needed of the shapes, shared by all batches.
 
@@ -493,6 +514,7 @@ class Prepared:
     resolved: Mapping
     around: ReadAround
     written: dict = dataclasses.field(default_factory=dict)  # a subject's lines, once it was reached
+    splits: dict = dataclasses.field(default_factory=dict)  # a subject's Split, once it was reached
 
     def lines_of(self, subject) -> list[Line]:
         """The N-Triples lines of a resolved subject's triples."""
@@ -500,21 +522,50 @@ class Prepared:
             lines = self.written[subject] = [_line(t) for t in self.resolved[subject]]
         return lines
 
+    def split(self, subject) -> Split | None:
+        """The subject's triples split as a walk reads them; None for a node that is no resolved subject."""
+        if (split := self.splits.get(subject)) is None:
+            if subject not in self.resolved:
+                return None
+            split = self.splits[subject] = _split(self.resolved[subject], self.lines_of(subject))
+        return split
+
+
+def _split(triples: list, lines: list[Line]) -> Split:
+    links_to, onward, kept, kept_lines = mention_links(), [], [], []
+    links: dict = defaultdict(list)
+    for triple, line in zip(triples, lines):
+        if isinstance(triple[2], URIRef):
+            if triple[1] in links_to:
+                links[triple[2]].append((triple, line))
+                continue
+            onward.append(triple[2])
+        kept.append(triple)
+        kept_lines.append(line)
+    return Split(onward, kept, kept_lines, dict(links))
+
+
+def _own_links(reached: list, own: set, prepared: Prepared) -> Iterator[tuple[Triple, Line]]:
+    """The links from the reached subjects to the article's own mentions, with their lines."""
+    for node in reached:
+        split = prepared.split(node)
+        for mention in split.to_own(own):
+            yield from split.links[mention]
+
 
 def _lines(article: Iterable[Triple], reached: list, prepared: Prepared) -> frozenset[Line]:
     """`validation_triples` as N-Triples lines: the article's, and the resolved ones written once."""
-    mine = [_line(t) for t in article]
-    own = {line[0] for line in mine}
-    links = {p.n3() for p in mention_links()}
-    resolved = (line for node in reached for line in prepared.lines_of(node)
-                if line[1] not in links or not line[2].startswith("<") or line[2] in own)
-    return frozenset(chain(mine, resolved))
+    article = list(article)
+    own = {s for s, _, _ in article}
+    resolved = chain.from_iterable(prepared.split(node).lines for node in reached)
+    links = (line for _, line in _own_links(reached, own, prepared))
+    return frozenset(chain((_line(t) for t in article), resolved, links))
 
 
 def validation_lines(article: Iterable[Triple], prepared: Prepared) -> frozenset[Line]:
     """An article's validation graph as N-Triples lines (what `content_digest` identifies)."""
     article = set(article)
-    return _lines(article, _reached(article, prepared.resolved), prepared)
+    return _lines(article, walk(article, prepared).reached, prepared)
 
 
 def prepare(resolved: Iterable[Triple], *, materialised: bool = False) -> Prepared:
@@ -528,11 +579,11 @@ class ValidationGraph:
     batch reads the lines only, the triples are made for an article validated alone."""
 
     article: Iterable[Triple]  # the article's triples, with their inferences
-    reached: list  # the resolved subjects it reaches (`_reached`)
+    reached: list  # the resolved subjects it reaches (`walk`)
     lines: frozenset[Line]
 
     def triples(self, prepared: Prepared) -> frozenset:
-        return validation_triples(self.article, prepared.resolved, self.reached)
+        return validation_triples(self.article, prepared, self.reached)
 
 
 def _validate_one_batch(own: Mapping[str, ValidationGraph], prepared: Prepared) -> dict[str, Validation]:
@@ -571,7 +622,7 @@ def validate_articles(articles: Mapping[str, Iterable[Triple]], resolved: Iterab
             own = {}
             for article_id in ids:
                 graph = articles[article_id] if materialised else _materialised(articles[article_id])
-                reached = (walks[article_id] if walks else walk(graph, prepared.resolved)).reached
+                reached = (walks[article_id] if walks else walk(graph, prepared)).reached
                 # the article's own triples are written here, the resolved ones once per corpus
                 own[article_id] = ValidationGraph(graph, reached, _lines(graph, reached, prepared))
             digests = {a: content_digest(g.lines) for a, g in own.items()} if cache else {}
