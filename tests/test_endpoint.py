@@ -35,6 +35,9 @@ EVENTS = PREFIXES + "SELECT ?event ?label WHERE { ?event a ng:Event ; rdfs:label
 EVENT_LABELS = ["Attack: Homs, 2024-12-06", "TakeControl: Homs, 2024-12-07", "TakeControl: Rastan, 2024-12-05"]
 # Counts a five-way cross join of the whole store: ~10^11 rows, minutes of work.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+# Sorts a three-way cross join of the whole store, which holds every row at once: past any small memory bound.
+HUNGRY = ("SELECT * WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } GRAPH ?g3 { ?g ?h ?i } } "
+          "ORDER BY DESC(STR(?c)) ?i")
 TIME_LIMIT = 3
 ROW_CAP = 100
 PER_CLIENT = 2
@@ -307,10 +310,7 @@ def test_a_query_over_the_memory_bound_is_answered_503_naming_the_bound(publicat
     small = Server(publication, "--query-memory", "300", "--query-workers", "1", "--time-limit", "60")
     try:
         assert requests.get(small.url + "/sparql", params={"query": "ASK {}"}, timeout=60).status_code == 200
-        # Sorting a three-way cross join of the whole store holds every row at once.
-        hungry = ("SELECT * WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } GRAPH ?g3 { ?g ?h ?i } } "
-                  "ORDER BY DESC(STR(?c)) ?i")
-        response = requests.get(small.url + "/sparql", params={"query": hungry}, timeout=90)
+        response = requests.get(small.url + "/sparql", params={"query": HUNGRY}, timeout=90)
         assert response.status_code == 503
         assert "more than the 300 MiB of memory" in response.text
         _wait_for_workers(small, 1)  # its replacement
