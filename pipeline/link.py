@@ -15,7 +15,7 @@ events must share their place (or, both unplaced, their agent and day).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -40,8 +40,9 @@ class _Cluster:
     places: set[str] = field(default_factory=set)
     agents: set[str] = field(default_factory=set)
     articles: set[str] = field(default_factory=set)  # the articles it has a mention from
-    # The times read in the text (an undated mention's article date says nothing of the event).
-    times: list[TimeValue] = field(default_factory=list)
+    # The distinct times read in the text, as (value, precision) (an undated mention's article
+    # date says nothing of the event); a dict keeps them in the order they came.
+    times: dict[tuple[str, str], None] = field(default_factory=dict)
 
     def add(self, items) -> None:
         for item in items:
@@ -52,7 +53,7 @@ class _Cluster:
                 self.places.add(mention.place.key)
             self.agents.update(p.entity.key for p in mention.participants if p.role == "agent")
             if mention.time and not _is_default(mention.time, self.article_dates.get(item[0])):
-                self.times.append(mention.time)
+                self.times[mention.time.value, mention.time.precision.value] = None
 
 
 @dataclass(frozen=True)
@@ -169,22 +170,13 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
 def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
     """Group mentions into events: first within each article, then across articles.
 
-    Across articles two groups can only merge when they share a place, or when neither
-    has a place and they share an agent, so candidates are looked up by (type, place)
-    and (type, agent of an unplaced cluster) instead of scanning every cluster of the
-    type; the first compatible candidate in creation order wins, as in a full scan.
+    Across articles a group takes the first compatible earlier cluster, in creation order.
+    Candidates are looked up in a `_Candidates` index instead of scanning every cluster of
+    the type, so each group is checked against the few clusters it could join.
     """
     dates = {x.article.id: x.article.date for x in extractions}
     clusters: list[_Cluster] = []
-    order: dict[_Cluster, int] = {}  # position in `clusters`
-    by_place: dict[tuple[str, str], dict[_Cluster, None]] = {}
-    by_agent: dict[tuple[str, str], dict[_Cluster, None]] = {}  # clusters without a place
-
-    def index(cluster: _Cluster) -> None:
-        keys, found = (cluster.places, by_place) if cluster.places else (cluster.agents, by_agent)
-        for key in keys:
-            found.setdefault((cluster.event_type, key), {})[cluster] = None
-
+    candidates = _Candidates(records)
     for extraction in extractions:
         article_id = extraction.article.id
         local: list[_Cluster] = []
@@ -197,19 +189,139 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
                 local.append(home)
             home.add([item])
         for group in local:
-            keys, found = (group.places, by_place) if group.places else (group.agents, by_agent)
-            candidates = {c for key in keys for c in found.get((group.event_type, key), ())}
-            home = next((c for c in sorted(candidates, key=order.__getitem__)
+            home = next((c for c in candidates.of(group)
                          if article_id not in c.articles and _compatible(c, group, records, same_article=False)),
                         None)
             if home is None:
-                order[group] = len(clusters)
+                candidates.created(group)
                 clusters.append(group)
                 home = group
             else:
                 home.add(group.mentions)
-            index(home)
+            candidates.index(home)
     return clusters
+
+
+class _Candidates:
+    """The clusters a group from another article could join, in creation order.
+
+    Across articles two groups can only merge when they share a place, or when neither has
+    a place and they share an agent; and their times and agents must agree. So clusters are
+    filed under (type, place), or (type, agent) while unplaced, and within that twice: by
+    the keys of their times (`_time_keys`, or as untimed) and of their agents
+    (`_agent_keys`, or as agentless). A group is offered the clusters filed under its keys
+    that could agree with it on times or, when that is fewer, on agents (`_agreeing_*`).
+    The others would fail `_compatible`, so the first compatible candidate is the one a
+    scan of every cluster would find. Filing only adds: a cluster filed as untimed that
+    gains times stays there, and is checked in full like any candidate.
+    """
+
+    def __init__(self, records: dict[str, EntityRecord]) -> None:
+        self.records = records
+        self.order: dict[_Cluster, int] = {}  # creation order
+        self.every: dict[tuple, dict[_Cluster, None]] = {}  # key -> clusters
+        self.filed: dict[tuple, dict[_Cluster, None]] = {}  # (key, time or agent key) -> clusters
+        self.done: dict[_Cluster, dict[tuple, tuple[int, set[str]]]] = {}  # key -> times and agents filed
+
+    @staticmethod
+    def keys(cluster: _Cluster) -> list[tuple[str, str, str]]:
+        if cluster.places:
+            return [("place", cluster.event_type, key) for key in cluster.places]
+        return [("agent", cluster.event_type, key) for key in cluster.agents]
+
+    def created(self, cluster: _Cluster) -> None:
+        self.order[cluster] = len(self.order)
+
+    def index(self, cluster: _Cluster) -> None:
+        """File `cluster` under its current keys, times and agents (again after it grew)."""
+        done = self.done.setdefault(cluster, {})
+        times = list(cluster.times)
+        for key in self.keys(cluster):
+            if key not in done:
+                self.every.setdefault(key, {})[cluster] = None
+                if not times:
+                    self._file(key, ("untimed",), cluster)
+                if not cluster.agents:
+                    self._file(key, ("agentless",), cluster)
+            times_done, agents_done = done.get(key, (0, set()))
+            for time in times[times_done:]:
+                for time_key in _time_keys(time):
+                    self._file(key, time_key, cluster)
+            for agent in cluster.agents - agents_done:
+                for agent_key in _agent_keys(agent, self.records):
+                    self._file(key, agent_key, cluster)
+            done[key] = (len(times), agents_done | cluster.agents)
+
+    def _file(self, key: tuple, facet: tuple, cluster: _Cluster) -> None:
+        self.filed.setdefault((*key, facet), {})[cluster] = None
+
+    def of(self, group: _Cluster) -> list[_Cluster]:
+        """The clusters `group` may join, in creation order."""
+        found: dict[_Cluster, None] = {}
+        for key in self.keys(group):
+            choices = [[self.every.get(key, {})]]
+            if group.times:
+                facets = {("untimed",)} | {k for time in group.times for k in _agreeing_times(time)}
+                choices.append([self.filed.get((*key, facet), {}) for facet in facets])
+            if group.agents and key[0] == "place":  # unplaced clusters are filed by their agents already
+                facets = {("agentless",)} | {k for agent in group.agents for k in _agreeing_agents(agent, self.records)}
+                choices.append([self.filed.get((*key, facet), {}) for facet in facets])
+            for clusters in min(choices, key=lambda parts: sum(map(len, parts))):
+                found.update(clusters)
+        return sorted(found, key=self.order.__getitem__)
+
+
+def _agent_keys(agent: str, records: dict[str, EntityRecord]) -> tuple[tuple, ...]:
+    """The keys a cluster with `agent` is filed under: the agent, and its side (sector and
+    country), also as a generic actor's side, as `_agreeing_agents` looks them up."""
+    side, generic = _side(agent, records)
+    if side is None:
+        return (("agent", agent),)
+    if generic:
+        return ("agent", agent), ("side", *side), ("generic side", *side)
+    return ("agent", agent), ("side", *side)
+
+
+def _agreeing_agents(agent: str, records: dict[str, EntityRecord]) -> tuple[tuple, ...]:
+    """The keys of every agent `_agents_agree` with `agent`: itself, and for a generic actor any
+    actor of its side, for another actor the generic actors of its side."""
+    side, generic = _side(agent, records)
+    if side is None:
+        return (("agent", agent),)
+    return ("agent", agent), ("side" if generic else "generic side", *side)
+
+
+def _side(agent: str, records: dict[str, EntityRecord]) -> tuple[tuple[str, str | None] | None, bool]:
+    """The agent's (sector, country), None without a sector; and whether it is a generic actor."""
+    record = records.get(agent)
+    if record is None or not record.sector:
+        return None, False
+    return (record.sector, record.country), record.kind == "GenericActor"
+
+
+def _time_keys(time: tuple[str, str]) -> tuple[tuple, ...]:
+    """The keys a cluster with `time` is filed under: its day, its month and its year, each
+    also by precision, as `_agreeing_times` looks them up."""
+    value, precision = time
+    if precision == "day":
+        return ("day", date.fromisoformat(value).toordinal()), ("in month", value[:7]), ("in year", value[:4])
+    if precision == "month":
+        return ("month", value), ("in month", value), ("in year", value[:4])
+    return ("year", value), ("in year", value)
+
+
+def _agreeing_times(time: tuple[str, str]) -> tuple[tuple, ...]:
+    """The keys of every time `_close` to `time`: for a day, the days at most MAX_DAYS_APART
+    away and its own month and year as such; for a month, any time within it and its year;
+    for a year, any time within it."""
+    value, precision = time
+    if precision == "day":
+        day = date.fromisoformat(value).toordinal()
+        return (*(("day", day + n) for n in range(-MAX_DAYS_APART, MAX_DAYS_APART + 1)),
+                ("month", value[:7]), ("year", value[:4]))
+    if precision == "month":
+        return ("in month", value), ("year", value[:4])
+    return (("in year", value),)
 
 
 def _single(item, dates: dict) -> _Cluster:
@@ -262,17 +374,19 @@ def _agents_agree(a: set[str], b: set[str], records) -> bool:
     return False
 
 
-def _times_agree(a: list[TimeValue], b: list[TimeValue]) -> bool:
+def _times_agree(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]]) -> bool:
     if not a or not b:
         return True
     return any(_close(x, y) for x in a for y in b)
 
 
-def _close(x: TimeValue, y: TimeValue) -> bool:
-    if x.precision.value == "day" and y.precision.value == "day":
-        return abs((date.fromisoformat(x.value) - date.fromisoformat(y.value)).days) <= MAX_DAYS_APART
-    n = min(len(x.value), len(y.value))
-    return x.value[:n] == y.value[:n]
+def _close(x: tuple[str, str], y: tuple[str, str]) -> bool:
+    """Two (value, precision) times agree: days at most MAX_DAYS_APART apart, else one contains the other."""
+    (x_value, x_precision), (y_value, y_precision) = x, y
+    if x_precision == "day" and y_precision == "day":
+        return abs((date.fromisoformat(x_value) - date.fromisoformat(y_value)).days) <= MAX_DAYS_APART
+    n = min(len(x_value), len(y_value))
+    return x_value[:n] == y_value[:n]
 
 
 def _is_default(time: TimeValue | None, article_date: date | None = None) -> bool:

@@ -144,3 +144,57 @@ def test_a_fresh_key_never_takes_a_retired_one(seed_extractions):
     again = link(seed_extractions, previous)
     assert first.key not in {e.key for e in again.events}
     assert again.events[0].key == f"{first.key}-2"
+
+
+def test_candidates_offer_every_cluster_a_full_scan_would_accept():
+    """The candidate index prunes only clusters `_compatible` rejects: over random groups of
+    types, places, agents (specific and generic, of two sides) and times of every precision,
+    the compatible clusters among those offered, in order, are exactly those of a scan of all."""
+    import random
+
+    from pipeline.link import _Candidates, _Cluster, _compatible
+    from pipeline.model import EntityRecord
+
+    chance = random.Random(7)
+    records = {
+        "actor/hts": EntityRecord("actor/hts", "HTS", "ArmedGroup", sector="REB", country="place/syria"),
+        "actor/rebels": EntityRecord("actor/rebels", "rebels", "GenericActor", sector="REB", country="place/syria"),
+        "actor/army": EntityRecord("actor/army", "army", "StateForce", sector="GOV", country="place/syria"),
+        "actor/troops": EntityRecord("actor/troops", "troops", "GenericActor", sector="GOV", country="place/syria"),
+        "actor/iran": EntityRecord("actor/iran", "Iran", "State"),
+        "actor/witnesses": EntityRecord("actor/witnesses", "witnesses", "GenericActor"),
+    }
+    times = [(f"2024-12-{d:02d}", "day") for d in range(1, 12)] + [("2024-11-30", "day"), ("2024-12", "month"),
+                                                                    ("2024-11", "month"), ("2024", "year")]
+
+    def group(article: str) -> _Cluster:
+        cluster = _Cluster(chance.choice(["Attack", "TakeControl"]), {})
+        cluster.articles = {article}
+        cluster.places = set(chance.sample(["place/homs", "place/hama", "place/rastan"], chance.choice([0, 1, 1, 2])))
+        cluster.agents = set(chance.sample(sorted(records), chance.choice([0, 1, 1, 2])))
+        cluster.times = dict.fromkeys(chance.sample(times, chance.choice([0, 1, 1, 2])))
+        return cluster
+
+    clusters: list[_Cluster] = []
+    candidates = _Candidates(records)
+    merged = 0
+    for number in range(1500):
+        new = group(f"a{number}")
+        scan = [c for c in clusters if _compatible(c, new, records, same_article=False)]
+        offered = candidates.of(new)
+        assert len(offered) <= len(clusters)
+        assert [c for c in offered if _compatible(c, new, records, same_article=False)] == scan
+        if scan:
+            home = scan[0]
+            home.places |= new.places
+            home.agents |= new.agents
+            home.times |= new.times
+            home.articles |= new.articles
+            merged += 1
+        else:
+            candidates.created(new)
+            clusters.append(new)
+            home = new
+        candidates.index(home)
+    assert 100 < merged < 1400  # both branches taken many times
+    assert sum(len(candidates.of(group(f"b{n}"))) for n in range(200)) < 200 * len(clusters) / 2  # it prunes
