@@ -74,8 +74,8 @@ def child(code: str, store_path: str, site: str, base: str, items_file: str) -> 
     figures = {"draw": time.process_time() - cpu, "pages": drawn.pages, "problems": drawn.problems}
     rows_dir = Path(site).with_name("rows")
     rows_dir.mkdir()
-    queries = {"actor": ("entities", {"prefix": base + "id/actor/"}),
-               "place": ("entities", {"prefix": base + "id/place/"}),
+    queries = {"actor": ("entities", {"prefix": base + "id/actor/", "kind": ox.NamedNode(NG + "Actor")}),
+               "place": ("entities", {"prefix": base + "id/place/", "kind": ox.NamedNode(NG + "Place")}),
                "event": ("events", {}), "article": ("articles", {}), "event_types": ("event_types", {})}
     for name in LISTINGS:
         query, values = queries[name]

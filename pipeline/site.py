@@ -41,7 +41,7 @@ from .listing import Spool
 from .reuse import Manifest, PageRecord, Previous, UnionChanges, fingerprint
 from .siteread import SITE_SOURCE, Reader
 from .views import SKOS_ALT, Link, Paths, Views, local_name, split_aliases, text
-from .vocab import NGT, PREFIXES
+from .vocab import NG, NGT, PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -164,11 +164,11 @@ class SiteWriter:
         resource pages drawn by `workers` when given."""
         base = self.reader.base
         with tempfile.TemporaryDirectory(prefix="newsgraph-listings-") as spools:
-            def spool(kind: str, query: str, **values: str) -> Spool:
-                return Spool(Path(spools) / kind, self.reader.rows(query, **values))
+            def spool(listing: str, query: str, **values: str | ox.NamedNode) -> Spool:
+                return Spool(Path(spools) / listing, self.reader.rows(query, **values))
 
-            actors = spool("actor", "entities", prefix=base + "id/actor/")
-            places = spool("place", "entities", prefix=base + "id/place/")
+            actors = spool("actor", "entities", prefix=base + "id/actor/", kind=ox.NamedNode(NG.Actor))
+            places = spool("place", "entities", prefix=base + "id/place/", kind=ox.NamedNode(NG.Place))
             events = spool("event", "events")
             articles = spool("article", "articles")
             types = spool("type", "event_types")

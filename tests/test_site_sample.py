@@ -10,6 +10,9 @@ right by construction; the tests below check the sample keeps the contract.
 from __future__ import annotations
 
 import pyoxigraph as ox
+from rdflib import URIRef
+
+from pipeline.reason import hierarchy
 
 BASE = "http://example.org/ng/"
 NG = "https://w3id.org/newsgraph/ns#"
@@ -201,7 +204,9 @@ def sample_quads(base: str = BASE) -> list[ox.Quad]:
 
     for key, (cls, label, aliases, extra) in ENTITIES.items():
         e = _iri(key)
-        add(e, RDF_TYPE, _ng(cls))
+        # Stated with its superclasses, as a build materialises them (reason.entailed).
+        for kind in (_ng(cls), *(ox.NamedNode(str(c)) for c in hierarchy().superclasses.get(URIRef(NG + cls), ()))):
+            add(e, RDF_TYPE, kind)
         add(e, ox.NamedNode(RDFS + "label"), _lit(label))
         for alias in aliases:
             add(e, ox.NamedNode(SKOS + "altLabel"), _lit(alias))
