@@ -296,7 +296,10 @@ def measure(engines: list[Engine], query: Query, settings: Settings, timings: di
 def measured(engines: list[Engine], queries: list[Query], settings: Settings) -> dict[str, dict[str, Timing]]:
     """Every query warmed up on every engine first (so that no query is timed in a cold
     process), then each query's timed rounds. Returns timings by engine, then query."""
-    warmed = {query.name: warm_up(engines, query) for query in queries}
+    warmed = {}
+    for query in queries:
+        warmed[query.name] = warm_up(engines, query)
+        print(f"  {query.name}: warmed up", flush=True)
     for query in queries:
         measure(engines, query, settings, warmed[query.name])
         print(f"  {query.name}: done", flush=True)
@@ -589,6 +592,8 @@ def main() -> None:
     parser.add_argument("--rdflib-max-quads", type=int, default=5_000_000)
     parser.add_argument("--rdflib-budget", type=float, default=900.0, help="seconds for rdflib's load and queries")
     parser.add_argument("--work", type=Path, help="keep generated publications here (default: a temporary folder)")
+    parser.add_argument("--queries", nargs="+", metavar="NAME",
+                        help="only these queries of the mix (as the table names them): a large dataset's mix in parts")
     parser.add_argument("--rdflib-worker", type=Path, help=argparse.SUPPRESS)
     results_option(parser)
     args = parser.parse_args()
@@ -597,6 +602,10 @@ def main() -> None:
         return
     settings = Settings(args.repeat, args.budget, args.timeout, args.rdflib_max_quads, args.rdflib_budget)
     queries = query_mix()
+    if args.queries:
+        if unknown := set(args.queries) - {query.name for query in queries}:
+            parser.error(f"not in the query mix: {', '.join(sorted(unknown))}")
+        queries = [query for query in queries if query.name in args.queries]
     records: list[Record] = []
     with tempfile.TemporaryDirectory(prefix="newsgraph-sparql-") as temporary:
         work = args.work or Path(temporary)

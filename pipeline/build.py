@@ -111,7 +111,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
         store, validations = stored.store, stored.validations
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         with timings.stage("publish"):
-            _write_reports(release, validations)
+            _write_reports(release, validations, minter)
             previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous,
                               report_html=render_validation_html(validations), workers=options.workers,
@@ -356,9 +356,10 @@ def _write_build_report(release: publication.Publication, rejections, validation
     (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
 
 
-def _write_reports(release: publication.Publication, validations: dict[str, Validation]) -> None:
+def _write_reports(release: publication.Publication, validations: dict[str, Validation], minter: Minter) -> None:
     """The SHACL report as text and as Turtle (also in the site, beside the HTML report that
     publish writes as report.html)."""
     (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
-    write_merged_report(validations, release.report / "validation.ttl")
+    graphs = {article_id: str(minter.article_graph(article_id)) for article_id in validations}
+    write_merged_report(validations, graphs, release.report / "validation.ttl")
     shutil.copyfile(release.report / "validation.ttl", release.site / "report.ttl")

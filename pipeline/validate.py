@@ -10,6 +10,7 @@ article, focus node, shape and message.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import pyshacl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyshacl.graph_abstraction import OxigraphDataGraph
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import DCTERMS, RDF, SH
 
 from pipeline.publication import NoPublication
 from pipeline.reason import check_consistency, materialise, mention_links
@@ -164,12 +165,21 @@ def _results(report: Graph) -> tuple[ValidationResult, ...]:
                 shape=_show(constraint if isinstance(constraint, URIRef) else one(SH.sourceShape)),
                 path=_show(one(SH.resultPath)),
                 value=_show(one(SH.value)),
-                message=str(one(SH.resultMessage) or ""),
+                message=_message(report, node),
                 component=_show(one(SH.sourceConstraintComponent)),
             )
         )
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return tuple(sorted(results, key=lambda r: (r.focus_node, order.get(r.severity, 3), r.shape, r.value)))
+
+
+def _message(report: Graph, result) -> str:
+    """The result's message. A result of a constraint carries its shape's sh:message too (pyshacl
+    writes both, and so does validate_batch): the constraint's is the one that says what failed."""
+    messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
+    shape = report.value(result, SH.sourceShape)
+    general = {str(m) for m in shapes_graph().objects(shape, SH.message)} if shape is not None else set()
+    return next((m for m in messages if m not in general), messages[0] if messages else "")
 
 
 class _DataGraph(OxigraphDataGraph):
@@ -278,13 +288,61 @@ def merged_report_graph(validations: Mapping[str, Validation]) -> Graph:
     return graph
 
 
-def write_merged_report(validations: Mapping[str, Validation], path: Path) -> None:
-    """The graph `merged_report_graph` makes, written to `path` as Turtle by Oxigraph from the
-    reports' N-Triples: no rdflib graph is built, which costs seconds per thousand articles."""
-    reports = "".join(validation.report for validation in validations.values()).encode("utf-8")
-    triples = pyoxigraph.parse(reports, format=pyoxigraph.RdfFormat.N_TRIPLES)
+def write_merged_report(validations: Mapping[str, Validation], graphs: Mapping[str, str], path: Path) -> None:
+    """All articles' reports, written to `path` as Turtle by Oxigraph from their N-Triples (no
+    rdflib graph is built, which costs seconds per thousand articles).
+
+    Each article's sh:ValidationReport names the graph it is about (dcterms:subject, from
+    `graphs`: article id -> article graph IRI). The file is the same for the same reports:
+    blank nodes are labelled by what they say (`_stable_blank_nodes`) and triples sorted, so
+    that two builds of the same corpus publish the same bytes, and a release's report can be
+    compared with the last one's line by line.
+    """
+    triples = []
+    for article_id, validation in sorted(validations.items()):
+        report = list(pyoxigraph.parse(validation.report.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES))
+        graph = pyoxigraph.NamedNode(graphs[article_id])
+        triples += [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in report]
+        triples += [pyoxigraph.Triple(q.subject, _DCTERMS_SUBJECT, graph) for q in report
+                    if q.predicate == _RDF_TYPE and q.object == _SH_REPORT]
     prefixes = {name: str(namespace) for name, namespace in _namespaces().namespaces() if name}
-    pyoxigraph.serialize(triples, str(path), pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes)
+    pyoxigraph.serialize(sorted(set(_stable_blank_nodes(triples)), key=str), str(path),
+                         pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes)
+
+
+_RDF_TYPE = pyoxigraph.NamedNode(str(RDF.type))
+_SH_REPORT = pyoxigraph.NamedNode(str(SH.ValidationReport))
+_DCTERMS_SUBJECT = pyoxigraph.NamedNode(str(DCTERMS.subject))
+
+
+def _stable_blank_nodes(triples: list[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+    """`triples` with each blank node labelled by a digest of its triples (and of its blank
+    objects', recursively) instead of the label its validation happened to give it.
+
+    A report is a tree of blank nodes under its sh:ValidationReport, which names its article
+    graph, so the labels differ wherever the content does. Two results that say the same (a
+    warning on a resolved actor two articles reach) get one label and are written once,
+    under both reports: the same statements, as RDF reads them.
+    """
+    described: dict[pyoxigraph.BlankNode, set[tuple]] = {}  # blank node -> its (predicate, object)s
+    for triple in triples:
+        if isinstance(triple.subject, pyoxigraph.BlankNode):
+            described.setdefault(triple.subject, set()).add((triple.predicate, triple.object))
+    labels: dict[pyoxigraph.BlankNode, pyoxigraph.BlankNode] = {}
+
+    def stable(term):
+        if not isinstance(term, pyoxigraph.BlankNode):
+            return term
+        if (label := labels.get(term)) is None:
+            labels[term] = term  # a cycle, which a report never has, ends here
+            if term not in described:  # nothing to tell it apart by: it keeps its label
+                return term
+            lines = sorted(f"{p} {stable(o)}" for p, o in described[term])
+            label = labels[term] = pyoxigraph.BlankNode(
+                "r" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32])
+        return label
+
+    return [pyoxigraph.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in triples]
 
 
 class _KeptLabels(dict):

@@ -695,7 +695,14 @@ class ValidationCache:
 def _fresh_labels(report: str) -> str:
     """The N-Triples report with new blank node labels, as parsing it into an rdflib graph gives:
     a Validation read from the cache shares no node with another one (see `Validation`).
-    A blank node is a line's subject or its object, a last term that is no literal."""
+    A blank node is a line's subject or its object, a last term that is no literal.
+    ValueError if it is no N-Triples (a damaged cache or records file): the caller then
+    validates again rather than publish a report nobody can read."""
+    try:
+        for _ in pyoxigraph.parse(report.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES):
+            pass
+    except SyntaxError as error:
+        raise ValueError(f"the SHACL report is no N-Triples: {error}") from None
     labels: dict[str, str] = {}
 
     def fresh(label: str) -> str:

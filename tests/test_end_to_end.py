@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import requests
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from conftest import run_newsgraph
@@ -99,7 +100,9 @@ def test_validation_report_is_published_as_html_and_shacl_turtle(seeds_server):
     assert html.status_code == 200 and "5 article graphs validated" in html.text and 'href="report.ttl"' in html.text
     turtle = requests.get(seeds_server.url + "/report.ttl", timeout=30)
     graph = Graph().parse(data=turtle.text, format="turtle")
-    assert any(str(o) == "http://www.w3.org/ns/shacl#ValidationReport" for o in graph.objects())
+    reports = set(graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#ValidationReport")))
+    about = {str(graph.value(report, DCTERMS.subject)) for report in reports}
+    assert len(reports) == len(about) == 5 and all("/graph/article/" in name for name in about)
 
 
 def test_no_statement_is_stored_in_two_graphs(seeds_server):

@@ -95,3 +95,16 @@ def test_merged_reports_share_the_batchs_result_nodes_and_not_the_caches(tmp_pat
     hits = {"a": cache.get("d"), "b": cache.get("d")}
     assert len(merged_report_graph(hits)) == 2 * len(made[0].report_graph)
     assert all(isomorphic(v.report_graph, made[0].report_graph) for v in hits.values())
+
+
+def test_a_damaged_cached_report_is_a_miss(tmp_path):
+    """A cache entry whose report is no N-Triples is validated again, not published unreadable."""
+    cache = validate_batch.ValidationCache(tmp_path)
+    validation = _shared_finding_validations()[0]
+    cache.put("d", validation)
+    assert cache.get("d").results == validation.results
+    entry = cache.folder / "d.json"
+    text = entry.read_text(encoding="utf-8")
+    assert " .\\n" in text
+    entry.write_text(text.replace(" .\\n", " \\n"), encoding="utf-8")  # the lines without their dots
+    assert cache.get("d") is None
