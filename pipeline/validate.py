@@ -174,12 +174,9 @@ def _results(report: Graph) -> tuple[ValidationResult, ...]:
 
 
 def _message(report: Graph, result) -> str:
-    """The result's message. A result of a constraint carries its shape's sh:message too (pyshacl
-    writes both, and so does validate_batch): the constraint's is the one that says what failed."""
-    messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
-    shape = report.value(result, SH.sourceShape)
-    general = {str(m) for m in shapes_graph().objects(shape, SH.message)} if shape is not None else set()
-    return next((m for m in messages if m not in general), messages[0] if messages else "")
+    """The result's message. Ours have one (shapes/prefixes.ttl says how the shapes keep it so),
+    but SHACL allows several, one per language say: the least keeps the choice the same in every run."""
+    return min((str(m) for m in report.objects(result, SH.resultMessage)), default="")
 
 
 class _DataGraph(OxigraphDataGraph):

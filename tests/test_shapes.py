@@ -352,6 +352,12 @@ def test_every_shape_and_sparql_constraint_is_named_and_has_a_message():
             assert shapes.value(shape, SH.message), f"{shape} has no sh:message"
 
 
+def test_no_shape_holding_sparql_constraints_has_a_message():
+    """Its message would be every one of its results' too, beside the constraint's own."""
+    shapes = shapes_graph()
+    assert {shape for shape in shapes.subjects(SH.sparql, None) if (shape, SH.message, None) in shapes} == set()
+
+
 def test_event_type_value_set_is_the_scheme():
     """The sh:in list of event types and the concepts of ontology/event-types.ttl agree."""
     shapes = shapes_graph()

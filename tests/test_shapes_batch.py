@@ -22,10 +22,10 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from conftest import ROOT, run_newsgraph
 from pipeline import validate_batch, validate_core
-from pipeline.validate import article_validation_graph, read_publication, validate_graph
+from pipeline.validate import SHAPES_NAMESPACE, article_validation_graph, read_publication, validate_graph
 from pipeline.validate_batch import batch_query, validate_articles
 from pipeline.vocab import NG, WGS84
-from test_shapes import CASES, PREFIXES, VALID, _case_id
+from test_shapes import CASES, ENTITY_MENTION, PREFIXES, VALID, _case_id, put
 
 
 def _comparable(results) -> Counter:
@@ -72,6 +72,21 @@ def test_batch_finds_what_validate_graph_finds(valid_graph, fallbacks, shape, co
     assert batched.conforms is expected.conforms
     assert len(set(batched.report_graph.subjects(None, URIRef("http://www.w3.org/ns/shacl#ValidationResult")))) \
         == len(expected.results)
+
+
+@pytest.mark.parametrize("path", ["pyshacl", "batch"])
+def test_a_sparql_constraints_result_carries_its_own_message_only(valid_graph, fallbacks, path):
+    """The node shape holding the constraint adds no message of its own to its results."""
+    broken = Graph()
+    broken += valid_graph
+    broken.update(PREFIXES + put(ENTITY_MENTION, "ng:anchorOf", '"Hama"'))
+    validation = (validate_graph(broken) if path == "pyshacl"
+                  else validate_articles({"000-test": broken}, Graph())["000-test"])
+    assert fallbacks == []
+    report = validation.report_graph
+    (result,) = report.subjects(SH.sourceConstraint, URIRef(SHAPES_NAMESPACE + "Mention-anchorMatchesText"))
+    assert list(report.objects(result, SH.resultMessage)) == [Literal(
+        "The mention's ng:anchorOf \"Hama\" is not the article's text between its ng:beginIndex and ng:endIndex")]
 
 
 def test_target_goes_into_every_group():
