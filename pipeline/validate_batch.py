@@ -695,29 +695,15 @@ class ValidationCache:
 def _fresh_labels(report: str) -> str:
     """The N-Triples report with new blank node labels, as parsing it into an rdflib graph gives:
     a Validation read from the cache shares no node with another one (see `Validation`).
-    A blank node is a line's subject or its object, a last term that is no literal.
+    One pass of Oxigraph's: parsed, its blank nodes renamed, and written again (as canonical
+    N-Triples, where "x"^^xsd:string is "x": the same literal in RDF 1.1).
     ValueError if it is no N-Triples (a damaged cache or records file): the caller then
     validates again rather than publish a report nobody can read."""
     try:
-        for _ in pyoxigraph.parse(report.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES):
-            pass
+        triples = pyoxigraph.parse(report.encode("utf-8"), pyoxigraph.RdfFormat.N_TRIPLES, rename_blank_nodes=True)
+        return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES).decode("utf-8")
     except SyntaxError as error:
         raise ValueError(f"the SHACL report is no N-Triples: {error}") from None
-    labels: dict[str, str] = {}
-
-    def fresh(label: str) -> str:
-        if (new := labels.get(label)) is None:
-            new = labels[label] = "_:" + BNode()
-        return new
-
-    lines = []
-    for line in filter(None, report.splitlines()):
-        subject, rest = line.split(" ", 1)
-        head, _, last = rest.removesuffix(" .").rpartition(" ")
-        if last.startswith("_:") and '"' not in last:
-            rest = f"{head} {fresh(last)} ."
-        lines.append(f"{fresh(subject) if subject.startswith('_:') else subject} {rest}\n")
-    return "".join(lines)
 
 
 def _graph(triples: Iterable[Triple]) -> Graph:
