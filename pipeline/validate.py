@@ -295,15 +295,15 @@ def write_merged_report(validations: Mapping[str, Validation], graphs: Mapping[s
     that two builds of the same corpus publish the same bytes, and a release's report can be
     compared with the last one's line by line.
     """
-    triples = []
+    statements = []
     for article_id, validation in sorted(validations.items()):
         report = list(pyoxigraph.parse(validation.report.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES))
         graph = pyoxigraph.NamedNode(graphs[article_id])
-        triples += [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in report]
-        triples += [pyoxigraph.Triple(q.subject, _DCTERMS_SUBJECT, graph) for q in report
-                    if q.predicate == _RDF_TYPE and q.object == _SH_REPORT]
+        statements += report
+        statements += [pyoxigraph.Triple(q.subject, _DCTERMS_SUBJECT, graph) for q in report
+                       if q.predicate == _RDF_TYPE and q.object == _SH_REPORT]
     prefixes = {name: str(namespace) for name, namespace in _namespaces().namespaces() if name}
-    pyoxigraph.serialize(sorted(set(_stable_blank_nodes(triples)), key=str), str(path),
+    pyoxigraph.serialize(sorted(set(_stable_blank_nodes(statements)), key=str), str(path),
                          pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes)
 
 
@@ -312,9 +312,10 @@ _SH_REPORT = pyoxigraph.NamedNode(str(SH.ValidationReport))
 _DCTERMS_SUBJECT = pyoxigraph.NamedNode(str(DCTERMS.subject))
 
 
-def _stable_blank_nodes(triples: list[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
-    """`triples` with each blank node labelled by a digest of its triples (and of its blank
-    objects', recursively) instead of the label its validation happened to give it.
+def _stable_blank_nodes(statements: list[pyoxigraph.Triple | pyoxigraph.Quad]) -> list[pyoxigraph.Triple]:
+    """`statements` (triples, or quads of the default graph as the parser gives them) as triples,
+    each blank node labelled by a digest of its triples (and of its blank objects', recursively)
+    instead of the label its validation happened to give it.
 
     A report is a tree of blank nodes under its sh:ValidationReport, which names its article
     graph, so the labels differ wherever the content does. Two results that say the same (a
@@ -322,9 +323,9 @@ def _stable_blank_nodes(triples: list[pyoxigraph.Triple]) -> list[pyoxigraph.Tri
     under both reports: the same statements, as RDF reads them.
     """
     described: dict[pyoxigraph.BlankNode, set[tuple]] = {}  # blank node -> its (predicate, object)s
-    for triple in triples:
-        if isinstance(triple.subject, pyoxigraph.BlankNode):
-            described.setdefault(triple.subject, set()).add((triple.predicate, triple.object))
+    for statement in statements:
+        if isinstance(statement.subject, pyoxigraph.BlankNode):
+            described.setdefault(statement.subject, set()).add((statement.predicate, statement.object))
     labels: dict[pyoxigraph.BlankNode, pyoxigraph.BlankNode] = {}
 
     def stable(term):
@@ -339,7 +340,7 @@ def _stable_blank_nodes(triples: list[pyoxigraph.Triple]) -> list[pyoxigraph.Tri
                 "r" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32])
         return label
 
-    return [pyoxigraph.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in triples]
+    return [pyoxigraph.Triple(stable(s.subject), s.predicate, stable(s.object)) for s in statements]
 
 
 class _KeptLabels(dict):
