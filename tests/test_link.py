@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from datetime import date
 
 import pytest
 
 from pipeline.extract import extract, load_nlp
-from pipeline.link import EventKeys, event_keys, link
-from pipeline.model import Article, DateOrigin
+from pipeline.link import EventKeys, _Candidates, _Cluster, _compatible, event_keys, link
+from pipeline.model import Article, DateOrigin, EntityRecord
 
 
 @pytest.fixture(scope="session")
@@ -150,11 +151,6 @@ def test_candidates_offer_every_cluster_a_full_scan_would_accept():
     """The candidate index prunes only clusters `_compatible` rejects: over random groups of
     types, places, agents (specific and generic, of two sides) and times of every precision,
     the compatible clusters among those offered, in order, are exactly those of a scan of all."""
-    import random
-
-    from pipeline.link import _Candidates, _Cluster, _compatible
-    from pipeline.model import EntityRecord
-
     chance = random.Random(7)
     records = {
         "actor/hts": EntityRecord("actor/hts", "HTS", "ArmedGroup", sector="REB", country="place/syria"),
