@@ -23,7 +23,6 @@ A record that is missing, unreadable or made under another fingerprint reuses no
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import hashlib
 import json
@@ -38,8 +37,8 @@ from rdflib import URIRef
 
 from .model import ArticleExtraction
 from .reason import mention_links, ontology_files
-from .validate import Validation, ValidationResult
-from .validate_batch import Prepared, _fresh_labels, shapes_digest
+from .validate import Validation
+from .validate_batch import Prepared, shapes_digest, stored, stored_validation
 from .vocab import Minter
 
 log = logging.getLogger(__name__)
@@ -157,7 +156,7 @@ class Records:
                 return None
             iris = [iri for iri, _ in data["nodes"]]
             articles = {a: ArticleRecord(r["inputs"], r["own"], tuple(iris[i] for i in r["nodes"]), r["graph"],
-                                         _validation(r["validation"])) for a, r in data["articles"].items()}
+                                         stored_validation(r["validation"])) for a, r in data["articles"].items()}
             return cls(expected, dict(data["nodes"]), articles)
         except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as error:
             if path.exists():
@@ -180,16 +179,8 @@ def write(path: Path, fingerprint_: str, articles: Mapping[str, ArticleRecord], 
         record = articles[article_id]
         rows[article_id] = {"inputs": record.inputs, "own": record.own, "graph": record.graph,
                             "nodes": [numbers.setdefault(node, len(numbers)) for node in record.nodes],
-                            "validation": {"conforms": record.validation.conforms,
-                                           "results": [dataclasses.asdict(r) for r in record.validation.results],
-                                           "report": record.validation.report}}
+                            "validation": stored(record.validation)}
     data = {"fingerprint": fingerprint_, "nodes": [[node, digests.of(node)] for node in numbers], "articles": rows}
     # compressed: the reports (N-Triples, most of the size) repeat the same few shapes and messages
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as file:
         json.dump(data, file, separators=(",", ":"))
-
-
-def _validation(data: dict) -> Validation:
-    """A recorded Validation, with fresh blank node labels as one read from the validation cache."""
-    return Validation(conforms=data["conforms"], results=tuple(ValidationResult(**r) for r in data["results"]),
-                      report=_fresh_labels(data["report"]))

@@ -357,9 +357,10 @@ def _write_build_report(release: publication.Publication, rejections, validation
 
 
 def _write_reports(release: publication.Publication, validations: dict[str, Validation], minter: Minter) -> None:
-    """The SHACL report as text and as Turtle (also in the site, beside the HTML report that
-    publish writes as report.html)."""
+    """The SHACL report as text and as Turtle, also in the site as report.txt and report.ttl,
+    beside the HTML report that publish writes as report.html."""
     (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
     graphs = {article_id: str(minter.article_graph(article_id)) for article_id in validations}
     write_merged_report(validations, graphs, release.report / "validation.ttl")
+    shutil.copyfile(release.report / "validation.txt", release.site / "report.txt")
     shutil.copyfile(release.report / "validation.ttl", release.site / "report.ttl")

@@ -108,23 +108,23 @@ class Validation:
 
     The SHACL report is kept as N-Triples and parsed when asked for: a build sends every
     article's Validation from its mapping process to the parent, most of them taken from
-    the validation cache, where the report is N-Triples already, and pickling an rdflib
-    graph of blank nodes cost more than the validation it came from. Its blank node labels
-    are kept when parsed, as pickling kept them: the articles of one batch share the result
-    nodes of what they share (a resolved actor's), and so do their reports when merged.
+    the validation cache or the last release's records, and pickling an rdflib graph of
+    blank nodes cost more than the validation it came from. The report is canonical
+    (`canonical_report`): blank nodes are labelled by what they say and lines are sorted,
+    so the same results give the same string in every run, a result two reports share in
+    content is one node when they are merged, and the published report is put together
+    from the stored strings without reading them again (`write_merged_report`).
     """
 
     conforms: bool
     results: tuple[ValidationResult, ...]
-    report: str  # the report graph as N-Triples
+    report: str  # the report graph as canonical N-Triples
 
     @classmethod
     def of_report(cls, report: Graph, results: tuple[ValidationResult, ...]) -> Validation:
         """The Validation of a report graph whose results are `results`."""
-        validation = cls(conforms=not any(r.severity == "Violation" for r in results), results=results,
-                         report=report.serialize(format="nt"))
-        validation.__dict__["report_graph"] = report  # already made: no need to parse it again
-        return validation
+        return cls(conforms=not any(r.severity == "Violation" for r in results), results=results,
+                   report=canonical_report(report.serialize(format="nt", encoding="utf-8")))
 
     @functools.cached_property
     def report_graph(self) -> Graph:
@@ -267,65 +267,74 @@ def templates() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True))
 
 
+FOCUS_NODES_SHOWN = 100  # focus nodes a group of results names on the report page; report.txt has all
+
+
+@dataclass(frozen=True)
+class ResultGroup:
+    """The results of one constraint with one message across the corpus, for the report page:
+    how many, on which focus nodes (each with the number of articles it was reported in, the
+    most reported first) and in how many articles."""
+
+    severity: str
+    shape: str
+    path: str
+    message: str
+    results: int
+    articles: int
+    focus_nodes: tuple[tuple[str, int], ...]
+
+
+def result_groups(validations: Mapping[str, Validation]) -> list[ResultGroup]:
+    """Every article's results grouped by severity, shape, path and message, most severe first."""
+    grouped: dict[tuple[str, str, str, str], dict[str, set[str]]] = {}
+    counts: dict[tuple[str, str, str, str], int] = {}
+    for article_id, validation in validations.items():
+        for result in validation.results:
+            key = (result.severity, result.shape, result.path, result.message)
+            grouped.setdefault(key, {}).setdefault(result.focus_node, set()).add(article_id)
+            counts[key] = counts.get(key, 0) + 1
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    groups = []
+    for key in sorted(grouped, key=lambda k: (order.get(k[0], len(order)), -counts[k], k)):
+        nodes = grouped[key]
+        ranked = sorted(((node, len(articles)) for node, articles in nodes.items()), key=lambda n: (-n[1], n[0]))
+        groups.append(ResultGroup(*key, results=counts[key], articles=len(set().union(*nodes.values())),
+                                  focus_nodes=tuple(ranked)))
+    return groups
+
+
 def render_validation_html(validations: Mapping[str, Validation]) -> str:
-    """The validation report as an HTML page of the site."""
+    """The validation report as an HTML page of the site: the totals, every result of the
+    quarantined articles, and the results of the rest grouped by constraint and message (a
+    corpus's warnings and infos are the same few messages on thousands of nodes; report.txt
+    and report.ttl beside the page list them all, by article)."""
+    quarantined = {a: v for a, v in sorted(validations.items()) if not v.conforms}
     return templates().get_template("validation.html").render(
-        validations=dict(sorted(validations.items())),
+        articles=len(validations),
+        quarantined=quarantined,
+        groups=result_groups(validations),
+        shown=FOCUS_NODES_SHOWN,
         severities=SEVERITIES,
         totals={s: sum(v.count(s) for v in validations.values()) for s in SEVERITIES},
-        quarantined=sum(1 for v in validations.values() if not v.conforms),
     )
 
 
-def merged_report_graph(validations: Mapping[str, Validation]) -> Graph:
-    """All articles' SHACL reports in one graph, for the published Turtle report."""
-    graph = _namespaces()
-    for validation in validations.values():
-        parse_report(graph, validation.report)  # straight into the merged graph, labels kept
-    return graph
+def canonical_report(ntriples: bytes) -> str:
+    """A SHACL report's N-Triples with each blank node labelled by a digest of what it says (its
+    triples, and its blank objects', recursively) and the lines sorted: the same results give
+    the same string whatever labels the validation happened to use.
 
-
-def write_merged_report(validations: Mapping[str, Validation], graphs: Mapping[str, str], path: Path) -> None:
-    """All articles' reports, written to `path` as Turtle by Oxigraph from their N-Triples (no
-    rdflib graph is built, which costs seconds per thousand articles).
-
-    Each article's sh:ValidationReport names the graph it is about (dcterms:subject, from
-    `graphs`: article id -> article graph IRI). The file is the same for the same reports:
-    blank nodes are labelled by what they say (`_stable_blank_nodes`) and triples sorted, so
-    that two builds of the same corpus publish the same bytes, and a release's report can be
-    compared with the last one's line by line.
+    A report is a tree of blank nodes under its sh:ValidationReport. Two results that say the
+    same (a warning on a resolved actor two articles reach) get one label. A blank node with no
+    triples of its own (one of the validated data's) has nothing to be told apart by and keeps
+    its label.
     """
-    statements = []
-    for article_id, validation in sorted(validations.items()):
-        report = list(pyoxigraph.parse(validation.report.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES))
-        graph = pyoxigraph.NamedNode(graphs[article_id])
-        statements += report
-        statements += [pyoxigraph.Triple(q.subject, _DCTERMS_SUBJECT, graph) for q in report
-                       if q.predicate == _RDF_TYPE and q.object == _SH_REPORT]
-    prefixes = {name: str(namespace) for name, namespace in _namespaces().namespaces() if name}
-    pyoxigraph.serialize(sorted(set(_stable_blank_nodes(statements)), key=str), str(path),
-                         pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes)
-
-
-_RDF_TYPE = pyoxigraph.NamedNode(str(RDF.type))
-_SH_REPORT = pyoxigraph.NamedNode(str(SH.ValidationReport))
-_DCTERMS_SUBJECT = pyoxigraph.NamedNode(str(DCTERMS.subject))
-
-
-def _stable_blank_nodes(statements: list[pyoxigraph.Triple | pyoxigraph.Quad]) -> list[pyoxigraph.Triple]:
-    """`statements` (triples, or quads of the default graph as the parser gives them) as triples,
-    each blank node labelled by a digest of its triples (and of its blank objects', recursively)
-    instead of the label its validation happened to give it.
-
-    A report is a tree of blank nodes under its sh:ValidationReport, which names its article
-    graph, so the labels differ wherever the content does. Two results that say the same (a
-    warning on a resolved actor two articles reach) get one label and are written once,
-    under both reports: the same statements, as RDF reads them.
-    """
+    triples = list(pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES))
     described: dict[pyoxigraph.BlankNode, set[tuple]] = {}  # blank node -> its (predicate, object)s
-    for statement in statements:
-        if isinstance(statement.subject, pyoxigraph.BlankNode):
-            described.setdefault(statement.subject, set()).add((statement.predicate, statement.object))
+    for triple in triples:
+        if isinstance(triple.subject, pyoxigraph.BlankNode):
+            described.setdefault(triple.subject, set()).add((triple.predicate, triple.object))
     labels: dict[pyoxigraph.BlankNode, pyoxigraph.BlankNode] = {}
 
     def stable(term):
@@ -333,14 +342,61 @@ def _stable_blank_nodes(statements: list[pyoxigraph.Triple | pyoxigraph.Quad]) -
             return term
         if (label := labels.get(term)) is None:
             labels[term] = term  # a cycle, which a report never has, ends here
-            if term not in described:  # nothing to tell it apart by: it keeps its label
+            if term not in described:
                 return term
             lines = sorted(f"{p} {stable(o)}" for p, o in described[term])
-            label = labels[term] = pyoxigraph.BlankNode(
-                "r" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32])
+            label = labels[term] = pyoxigraph.BlankNode(_digest_label("\n".join(lines)))
         return label
 
-    return [pyoxigraph.Triple(stable(s.subject), s.predicate, stable(s.object)) for s in statements]
+    stable_triples = {pyoxigraph.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in triples}
+    written = pyoxigraph.serialize(stable_triples, format=pyoxigraph.RdfFormat.N_TRIPLES).decode("utf-8")
+    return "".join(sorted(written.splitlines(keepends=True)))
+
+
+def _digest_label(text: str) -> str:
+    return "r" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def report_digest(report: str) -> str:
+    """What a stored report is checked against when read back (validation cache, article records):
+    a damaged one is validated again rather than published unreadable."""
+    return hashlib.sha256(report.encode("utf-8")).hexdigest()
+
+
+_REPORT_TYPE = f" <{RDF.type}> <{SH.ValidationReport}> .\n"
+
+
+def _report_about(report: str, graph: str) -> list[str]:
+    """An article's canonical report as lines of the merged report: its sh:ValidationReport
+    relabelled by its graph too (two articles' reports may say the same), naming that graph
+    with dcterms:subject. Its result nodes keep their labels, so a result two articles share in
+    content is written once, under both."""
+    lines = report.splitlines(keepends=True)
+    top = next((line.split(" ", 1)[0] for line in lines if line.endswith(_REPORT_TYPE)), None)
+    if top is None:
+        return lines
+    about = f"_:{_digest_label(top + graph)}"
+    lines = [about + line[len(top):] if line.startswith(top + " ") else line for line in lines]
+    return lines + [f"{about} <{DCTERMS.subject}> <{graph}> .\n"]
+
+
+def write_merged_report(validations: Mapping[str, Validation], graphs: Mapping[str, str], path: Path) -> None:
+    """All articles' reports, written to `path` as Turtle by Oxigraph.
+
+    Each article's sh:ValidationReport names the graph it is about (dcterms:subject, from
+    `graphs`: article id -> article graph IRI). The file is the same for the same reports:
+    reports are canonical (`canonical_report`) and the lines are sorted, so that two builds
+    of the same corpus publish the same bytes, and a release's report can be compared with
+    the last one's line by line. The reports are put together as text, never parsed one by
+    one: a corpus's reports are millions of triples.
+    """
+    lines = set()
+    for article_id, validation in validations.items():
+        lines.update(_report_about(validation.report, graphs[article_id]))
+    document = "".join(sorted(lines)).encode("utf-8")
+    prefixes = {name: str(namespace) for name, namespace in _namespaces().namespaces() if name}
+    pyoxigraph.serialize(pyoxigraph.parse(document, format=pyoxigraph.RdfFormat.N_TRIPLES), str(path),
+                         pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes)
 
 
 class _KeptLabels(dict):

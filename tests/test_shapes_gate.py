@@ -6,7 +6,6 @@ The command is run against a real on-disk Oxigraph store laid out as a build wri
 
 from __future__ import annotations
 
-from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,18 +17,18 @@ from rdflib.namespace import DCTERMS, RDF, SH
 from pipeline import publication
 from pipeline.store import write_store
 from pipeline.validate import (
+    SEVERITIES,
     Validation,
     _results,
     article_validation_graph,
     format_report,
-    merged_report_graph,
     write_merged_report,
     read_publication,
     render_validation_html,
+    result_groups,
     validate_command,
     validate_graph,
 )
-from pipeline.validate_batch import _fresh_labels
 from pipeline.vocab import NG, Minter
 
 VALID = Path(__file__).parent / "broken_graphs" / "valid.ttl"
@@ -93,29 +92,48 @@ def test_format_report_by_article_and_focus_node(validations):
     assert lines[mention_line + 1].startswith("  [Violation] ngsh:Mention-anchorMatchesText")
 
 
-def test_validation_html_escapes_and_lists_every_result(validations):
+def test_validation_html_escapes_and_lists_quarantined_results_and_groups_the_rest(validations):
     page = render_validation_html(validations)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
     class Rows(HTMLParser):
-        rows = 0
+        def __init__(self):
+            super().__init__()
+            self.rows: list[list[str]] = []
 
         def handle_starttag(self, tag, attrs):
             if tag == "tr":
-                self.rows += 1
+                self.rows.append([])
+
+        def handle_data(self, data):
+            if self.rows and data.strip():
+                self.rows[-1].append(data.strip())
 
     parser = Rows()
     parser.feed(page)
-    headers = sum(1 for v in validations.values() if v.results)
-    assert parser.rows == headers + sum(len(v.results) for v in validations.values())
-    assert "1 quarantined" in page
+    broken = validations["001-broken"]
+    groups = result_groups(validations)
+    # a header and a row per result of the quarantined article, a header and a row per group
+    assert len(parser.rows) == 1 + len(broken.results) + 1 + len(groups)
+    assert sum(g.results for g in groups) == sum(len(v.results) for v in validations.values())
+    assert "1 quarantined" in page and 'id="article-001-broken"' in page and 'id="article-000-test"' not in page
+    assert 'href="report.txt"' in page and 'href="report.ttl"' in page
 
 
-def test_merged_report_graph_holds_every_article_report(validations):
-    merged = merged_report_graph(validations)
-    assert len(set(merged.subjects(SH.resultSeverity, None))) == sum(len(v.results) for v in validations.values())
-    assert "sh:ValidationReport" in merged.serialize(format="turtle")
+def test_result_groups_count_results_articles_and_focus_nodes(validations):
+    twins = {"a": validations["001-broken"], "b": validations["001-broken"], "c": validations["000-test"]}
+    groups = result_groups(twins)
+    assert [g.severity for g in groups] == sorted((g.severity for g in groups), key=SEVERITIES.index)
+    for group in groups:
+        mine = {a: [r for r in v.results if (r.severity, r.shape, r.path, r.message) ==
+                    (group.severity, group.shape, group.path, group.message)] for a, v in twins.items()}
+        assert group.results == sum(len(found) for found in mine.values())
+        assert group.articles == sum(1 for found in mine.values() if found)
+        assert dict(group.focus_nodes) == {node: sum(1 for found in mine.values()
+                                                     if any(r.focus_node == node for r in found))
+                                           for node in {r.focus_node for found in mine.values() for r in found}}
+        assert [n for _, n in group.focus_nodes] == sorted((n for _, n in group.focus_nodes), reverse=True)
 
 
 def test_the_written_report_holds_each_article_report_about_its_graph(validations, tmp_path):
@@ -131,15 +149,20 @@ def test_the_written_report_holds_each_article_report_about_its_graph(validation
         assert set(_results(written.cbd(report))) == set(validation.results)
 
 
-def test_the_written_report_is_the_same_whatever_labels_the_validations_gave(validations, tmp_path):
-    """The same reports with other blank node labels (as another build's validation gives them)
-    and in another order give the same bytes."""
+def test_the_written_report_is_the_same_whatever_the_order_and_holds_shared_results_once(validations, tmp_path):
+    """The same reports in another order give the same bytes; two articles whose reports say the
+    same have a report each, sharing its result nodes."""
     graphs = {article_id: BASE + "graph/article/" + article_id for article_id in validations}
-    relabelled = {a: replace(v, report=_fresh_labels(v.report)) for a, v in reversed(validations.items())}
-    assert relabelled["000-test"].report != validations["000-test"].report
     write_merged_report(validations, graphs, tmp_path / "one.ttl")
-    write_merged_report(relabelled, graphs, tmp_path / "other.ttl")
+    write_merged_report(dict(reversed(validations.items())), graphs, tmp_path / "other.ttl")
     assert (tmp_path / "one.ttl").read_bytes() == (tmp_path / "other.ttl").read_bytes()
+    twins = {"a": validations["001-broken"], "b": validations["001-broken"]}
+    write_merged_report(twins, {a: BASE + "graph/article/" + a for a in twins}, tmp_path / "twins.ttl")
+    written = Graph().parse(tmp_path / "twins.ttl", format="turtle")
+    reports = set(written.subjects(RDF.type, SH.ValidationReport))
+    assert len(reports) == 2
+    assert len(set(written.subjects(SH.resultSeverity, None))) == len(validations["001-broken"].results)
+    assert all(set(written.objects(r, SH.result)) == set(written.subjects(SH.resultSeverity, None)) for r in reports)
 
 
 def test_article_validation_graph_follows_references(sample):
