@@ -43,7 +43,9 @@ class Article:
 
     id: str  # stable, IRI-safe: derived from the file name (or the JSON Lines id)
     source_name: str  # the name it was read from: file name, or the JSON Lines id
-    path: str  # the input file
+    # The input file, for messages: where an article was read from is not what it is, so a
+    # corpus folder moved or named another way reuses its extractions and mappings.
+    path: str = field(compare=False, repr=False)
     text: str
     prose: str
     checksum: str  # "sha256:<hex>" of text encoded as UTF-8

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -152,7 +152,7 @@ def _read_cache(cache: Path | None, article: Article, fingerprint: str) -> Artic
         return None  # missing, or from an older version: extract again
     if stored_fingerprint != fingerprint or extraction.article != article:
         return None
-    return extraction
+    return replace(extraction, article=article)  # the same article, perhaps read from elsewhere now
 
 
 def _write_cache(cache: Path | None, extraction: ArticleExtraction, fingerprint: str) -> None:

@@ -99,6 +99,19 @@ def test_a_rebuild_writes_into_the_store_only_the_graphs_that_changed(tmp_path, 
     assert canonical_quads(out) != first_quads
 
 
+def test_a_moved_corpus_folder_is_neither_extracted_nor_mapped_again(tmp_path, copy_of_seeds):
+    """Where the articles are read from is not what they are: the same files from another
+    folder reuse every extraction and every article's mapping, and write no graph."""
+    out = tmp_path / "out"
+    build(copy_of_seeds, "--out", out)
+    quads = canonical_quads(out)
+    moved = copy_of_seeds.rename(tmp_path / "moved")
+    assert "built 5 articles (5 unchanged since the last build)" in build(moved, "--out", out)
+    report = json.loads((current(out).report / "build.json").read_text())
+    assert (report["articles_mapped"], report["articles_reused"], report["graphs_written"]) == (0, 5, 0)
+    assert canonical_quads(out) == quads
+
+
 def test_building_with_workers_gives_the_serial_publication(tmp_path, built_seeds):
     """Mapping and validation in two forked processes (the seeds are one extraction batch,
     which is extracted in the build's own process rather than on a cluster started for it)."""
