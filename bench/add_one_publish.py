@@ -5,8 +5,9 @@ Generates N + 1 articles (bench/generate_corpus.py). For this code and for `--ba
 first N into a folder of its own (the extraction cache of the first build copied to the
 others: the extractor is the same, so only the first extracts). Then, round by round and
 code by code (interleaved, so both see the same load): add the last article and build
-again, remove it and build again. Prints, for each of these incremental builds, the publish
-stage's seconds (report/build.json), this code's beside the baseline's of the same round.
+again, remove it and build again. Prints, for each of these incremental builds, its wall seconds and
+each stage's (report/build.json), this code's beside the baseline's of the same round; records
+the medians of the whole build and of the publish stage.
 Wall seconds on a shared machine are noisy: for CPU seconds per function, run one of these
 builds under `py-spy record --subprocesses` (bench/README.md).
 
@@ -26,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import nullcontext
 from pathlib import Path
 from statistics import median
@@ -38,12 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NEWSGRAPH = str(Path(sys.executable).with_name("newsgraph"))
 
 
-def build(code: Path, corpus: Path, out: Path, workers: int) -> float:
+def build(code: Path, corpus: Path, out: Path, workers: int) -> tuple[float, dict[str, float]]:
     """`newsgraph build` of `corpus` into `out` by `code`'s pipeline package (first on PYTHONPATH):
-    the seconds of its publish stage."""
+    its wall seconds and the seconds of each stage (report/build.json)."""
+    started = time.perf_counter()
     subprocess.run([NEWSGRAPH, "build", str(corpus), "--out", str(out), "--workers", str(workers)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(code)})
-    return json.loads((out / "current" / "report" / "build.json").read_text())["seconds"]["publish"]
+    return time.perf_counter() - started, json.loads((out / "current" / "report" / "build.json").read_text())["seconds"]
 
 
 def remove_article(corpus: Path, name: str) -> None:
@@ -82,7 +85,7 @@ def main() -> None:
             if cache is not None:
                 shutil.copytree(cache, out / "cache" / "extract")
             build(code, corpus, out, arguments.workers)
-        runs: dict[tuple[str, str], list[float]] = {}
+        runs: dict[tuple[str, str, str], list[float]] = {}
         for _ in range(arguments.rounds):
             for change in ("added", "removed"):
                 for label, code in codes.items():
@@ -91,13 +94,15 @@ def main() -> None:
                         add_article(generated, corpus, last)
                     else:
                         remove_article(corpus, last)
-                    seconds = build(code, corpus, corpus.with_name("out"), arguments.workers)
-                    runs.setdefault((change, label), []).append(seconds)
-                    print(f"one article {change}, {label}: publish {seconds:.1f} s", flush=True)
-    save([Record(f"publish stage, one article {change} ({n} + 1 articles, {arguments.workers} workers, median of "
-                 f"{arguments.rounds})", median(runs[(change, "this code")]), "s",
-                 f"baseline {arguments.baseline.name}", median(runs[(change, "baseline")]))
-          for change in ("added", "removed")], arguments.results)
+                    seconds, stages = build(code, corpus, corpus.with_name("out"), arguments.workers)
+                    for part, value in (("whole build", seconds), ("publish stage", stages["publish"])):
+                        runs.setdefault((part, change, label), []).append(value)
+                    print(f"one article {change}, {label}: whole build {seconds:.1f} s; "
+                          + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()), flush=True)
+    save([Record(f"{part}, one article {change} ({n} + 1 articles, {arguments.workers} workers, median of "
+                 f"{arguments.rounds})", median(runs[(part, change, "this code")]), "s",
+                 f"baseline {arguments.baseline.name}", median(runs[(part, change, "baseline")]))
+          for part in ("whole build", "publish stage") for change in ("added", "removed")], arguments.results)
 
 
 if __name__ == "__main__":
