@@ -31,6 +31,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -76,7 +77,7 @@ RECIPE = f"newsgraph dump pieces 2; pyoxigraph {ox.__version__}; zlib {zlib.ZLIB
 # (`.parts.json`), naming its parts, after theirs.
 TURTLE, NTRIPLES, JSONLD, RECORD, PARTS = ".ttl", ".nt.gz", ".jsonld", ".json", ".parts.json"
 SPLIT_LINES = 20_000  # a graph of more triples than this is cut into parts...
-PART_LINES = 1_000  # ...of about this many triples (a power of two of them: see `parts_of`)
+PART_LINES = 1_000  # ...of about this many triples (a power of two of them: see `_split`)
 
 
 @dataclass(frozen=True)
@@ -164,13 +165,15 @@ class Pieces:
 
     def prune(self) -> None:
         """Delete every file of the folder but this store's pieces: those of graphs changed or
-        gone since, and any left half-written by a publish that was stopped."""
+        gone since, and any left half-written (or scratch files left) by a publish that was stopped."""
         kept = {piece.key + PARTS for piece in self.ready.values()}
         kept |= {part + suffix for piece in self.ready.values() for part in piece.parts
                  for suffix in (TURTLE, NTRIPLES, JSONLD, RECORD)}
         for path in self.folder.iterdir():
             if path.name not in kept and path.is_file():
                 path.unlink()
+            elif path.name.startswith(".reading-") and path.is_dir():  # a graph's scratch files (make_pieces)
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def found(folder: Path, graph: Graph, key: str) -> Piece | None:
@@ -200,39 +203,84 @@ def found_part(folder: Path, part: str) -> int | None:
 def make_pieces(store: ox.Store, folder: Path, graphs: Sequence[tuple[Graph, str | None]]) -> list[Piece]:
     """Read each graph once and write its pieces into `folder`, unless they are there already
     (found by the digest of what was read, when none was given): a part's pieces are written
-    only if they are not there either. Runs in a worker too."""
+    only if they are not there either. Runs in a worker too.
+
+    Oxigraph writes each graph to a scratch file, and a large one is cut into its parts from
+    there a block at a time: memory holds a block and a part, never a whole graph (the
+    resolved graph grows with the corpus)."""
     made = []
     for graph, digest in graphs:
-        ntriples = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_node(graph))
-        key = piece_key(graph, digest if digest is not None else graph_digest(ntriples))
-        piece = found(folder, graph, key)
-        if piece is None:
-            # A part's pieces are a function of its bytes (its lines in the store's order), which name them.
-            parts = [(part_key(hashlib.sha256(part).hexdigest()), part) for part in parts_of(ntriples)]
-            for part, lines in parts:
-                if found_part(folder, part) is None:
-                    _write_pieces(folder, part, lines)
-            piece = Piece(graph, key, ntriples.count(b"\n"), tuple(part for part, _ in parts))  # one triple a line
-            record = {"graph": graph, "triples": piece.triples, "parts": piece.parts}
-            _write_atomically(folder / (key + PARTS), json.dumps(record).encode())
+        with tempfile.TemporaryDirectory(prefix=".reading-", dir=folder) as scratch:
+            dumped = Path(scratch) / "graph.nt"
+            store.dump(str(dumped), format=ox.RdfFormat.N_TRIPLES, from_graph=_node(graph))
+            triples = _count_lines(dumped)
+            files = _split(dumped, triples, Path(scratch)) if triples > SPLIT_LINES else [dumped] if triples else []
+            parts = [(part_key(_file_digest(path)), path) for path in files]
+            if digest is None:
+                # A part's bytes are a function of the graph's triples (see _split): a large graph
+                # is named by its parts', rather than sorted whole in memory.
+                digest = graph_digest(dumped.read_bytes()) if triples <= SPLIT_LINES else \
+                    hashlib.sha256("".join(part for part, _ in parts).encode()).hexdigest()
+            key = piece_key(graph, digest)
+            piece = found(folder, graph, key)
+            if piece is None:
+                for part, path in parts:
+                    if found_part(folder, part) is None:
+                        _write_pieces(folder, part, path.read_bytes())
+                piece = Piece(graph, key, triples, tuple(part for part, _ in parts))
+                record = {"graph": graph, "triples": piece.triples, "parts": piece.parts}
+                _write_atomically(folder / (key + PARTS), json.dumps(record).encode())
         made.append(piece)
     return made
 
 
-def parts_of(ntriples: bytes) -> list[bytes]:
-    """A graph's N-Triples cut into its parts (none for no triple): itself up to SPLIT_LINES
-    triples, else a power of two of parts of about PART_LINES triples each, a triple in the
-    part a hash of its subject gives (so an added article's few subjects change few parts).
-    Lines keep the order of `ntriples` (the store's, a function of the triples alone)."""
-    lines = ntriples.count(b"\n")
-    if lines <= SPLIT_LINES:
-        return [ntriples] if ntriples else []
-    count = 1 << math.ceil(math.log2(lines / PART_LINES))
-    parts: list[list[bytes]] = [[] for _ in range(count)]
-    for line in ntriples.splitlines(keepends=True):
-        # The subject ends at the first space: N-Triples IRIs and blank node labels have none.
-        parts[zlib.crc32(line[:line.index(b" ")]) % count].append(line)
-    return [b"".join(part) for part in parts if part]
+READ_BYTES = 1 << 20  # a block read from a scratch file
+HELD_BYTES = 64 << 20  # lines held for the parts before they are appended to their files
+
+
+def _count_lines(path: Path) -> int:
+    """The triples of an N-Triples file: one a line."""
+    with path.open("rb") as source:
+        return sum(block.count(b"\n") for block in iter(lambda: source.read(READ_BYTES), b""))
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for block in iter(lambda: source.read(READ_BYTES), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _split(dumped: Path, triples: int, scratch: Path) -> list[Path]:
+    """A large graph's N-Triples (the file `dumped`, of `triples` lines) cut into parts, files in
+    `scratch`, in part order, the empty ones left out: a power of two of parts of about
+    PART_LINES triples each, a triple in the part a hash of its subject gives (so an added
+    article's few subjects change few parts). Lines keep the order of `dumped` (the store's, a
+    function of the triples alone). Lines are held HELD_BYTES at a time, then appended to
+    their parts' files."""
+    count = 1 << math.ceil(math.log2(triples / PART_LINES))
+    held: list[list[bytes]] = [[] for _ in range(count)]
+    paths = [scratch / f"part-{number}.nt" for number in range(count)]
+    size = 0
+
+    def append() -> None:
+        for path, lines in zip(paths, held):
+            if lines:
+                with path.open("ab") as out:
+                    out.writelines(lines)
+                lines.clear()
+
+    with dumped.open("rb") as source:
+        for line in source:
+            # The subject ends at the first space: N-Triples IRIs and blank node labels have none.
+            held[zlib.crc32(line[:line.index(b" ")]) % count].append(line)
+            size += len(line)
+            if size >= HELD_BYTES:
+                append()
+                size = 0
+    append()
+    return [path for path in paths if path.exists()]
 
 
 def _write_pieces(folder: Path, key: str, ntriples: bytes) -> None:

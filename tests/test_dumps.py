@@ -300,3 +300,21 @@ def test_a_graph_cut_into_parts_by_workers_gives_the_dumps_one_process_gives(tmp
         assert (tmp_path / "one/site/downloads" / name).read_bytes() == \
             (tmp_path / "two/site/downloads" / name).read_bytes()
     assert set(ox.parse(path=tmp_path / "two/site/downloads/newsgraph.trig", format=ox.RdfFormat.TRIG)) == set(store)
+
+
+def test_a_large_graph_cut_a_few_lines_at_a_time_gives_the_same_parts_and_dumps(tmp_path, small_parts, monkeypatch):
+    """The parts of a large graph are the same whether its lines are held all at once or appended
+    to their files a few at a time; scratch files a stopped publish left are pruned."""
+    store = disk_store(tmp_path / "store", sample_quads() + TRICKY)
+    at_once = tmp_path / "at-once"
+    fresh = dumped(store, tmp_path / "one", at_once, graph_digests(store))
+    monkeypatch.setattr(dumps, "HELD_BYTES", 300)
+    bit_by_bit = tmp_path / "bit-by-bit"
+    assert dumped(store, tmp_path / "two", bit_by_bit, graph_digests(store)) == fresh
+    assert sorted(p.name for p in at_once.iterdir()) == sorted(p.name for p in bit_by_bit.iterdir())
+    (bit_by_bit / ".reading-stopped").mkdir()
+    (bit_by_bit / ".reading-stopped" / "graph.nt").write_bytes(b"<a> <b> <c> .\n")
+    pieces = dumps.Pieces.of(store, bit_by_bit, graph_digests(store))
+    dumps.write_dumps(store, tmp_path / "three", pieces)
+    pieces.prune()
+    assert not (bit_by_bit / ".reading-stopped").exists()
