@@ -1,10 +1,12 @@
 """The dumps alone, on a built store: the whole-store dumps of another checkout against the
-dumps from per-graph pieces, (a) with an empty piece folder and (b) again after one graph
-changed, on a copy of the store with one article graph changed (b1), then the resolved graph
-too (b2: what adding an article changes). Each run is a fresh process, one process (its CPU
-time is the worker time a publish spends on the dumps), rounds interleaved; the records are
-the medians over the rounds. The graph
-digests are computed beforehand, untimed, as the build hands them to publish.
+dumps from per-graph pieces, (a) with an empty piece folder (this code's and the other
+checkout's) and (b) again after one graph changed, on a copy of the store with one article
+graph changed (b1), then the resolved graph too (b2: what adding an article changes). Each
+run is a fresh process, one process (its CPU time is the worker time a publish spends on
+the dumps), rounds interleaved; the records are the medians over the rounds of its CPU and
+wall seconds and of its peak memory (VmHWM, which shows whether the dumps hold a whole
+graph: the resolved graph grows with the corpus). The graph digests are computed
+beforehand, untimed, as the build hands them to publish.
 
     python bench/dumps_speed.py --store OUT/current/store --baseline DIR [--rounds 1] [--results DIR]
 
@@ -49,7 +51,15 @@ def child(code: str, store_path: str, downloads: str, cache: str | None, digests
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     new = [p for p in Path(cache).iterdir() if p not in before and p.suffix == ".json"] if cache else []
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "graphs_pieced": len(new),
-                      "bytes": sum(d.size for d in written)}))
+                      "bytes": sum(d.size for d in written), "peak_mib": peak_mib()}))
+
+
+def peak_mib() -> float:
+    """This process's peak RSS (Linux's VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def timed(code: Path, store: Path, downloads: Path, cache: Path | None = None, digests: Path | None = None) -> dict:
@@ -105,8 +115,11 @@ def main() -> None:
             resolved = next(g for g in digests if g.endswith("/graph/resolved"))
             cache = work / f"pieces-{number}"
             old = timed(arguments.baseline, arguments.store, work / "old")
+            old_pieces = timed(arguments.baseline, arguments.store, work / "old-a", work / f"old-pieces-{number}",
+                               original)
             first = timed(ROOT, arguments.store, work / "a", cache, original)
-            runs = {"whole store (baseline)": old, "(a) empty piece folder": first}
+            runs = {"whole store (baseline)": old, "(a) empty piece folder (baseline)": old_pieces,
+                    "(a) empty piece folder": first}
             for label, graphs in (("(b1) one article graph changed", [article]),
                                   ("(b2) one article graph and the resolved graph changed", [article, resolved])):
                 for graph in graphs:
@@ -116,22 +129,27 @@ def main() -> None:
                 runs[label] = timed(ROOT, copy, work / "b", cache, changed)
             for label, run in runs.items():
                 print(f"round {number}: {label}: {run['seconds']:.2f} s, {run['cpu_seconds']:.2f} s CPU, "
-                      f"{run.get('graphs_pieced', '-')} graphs pieced, {run['bytes'] / 2**20:,.0f} MiB of dumps",
-                      flush=True)
+                      f"{run.get('graphs_pieced', '-')} graphs pieced, {run['bytes'] / 2**20:,.0f} MiB of dumps, "
+                      f"peak RSS {run['peak_mib']:,.0f} MiB", flush=True)
                 rounds.setdefault(label, []).append(run)
             shutil.rmtree(cache)
+            shutil.rmtree(work / f"old-pieces-{number}")
             shutil.rmtree(copy)
     save(records(rounds, len(digests)), arguments.results)
 
 
 def records(rounds: dict[str, list[dict]], graphs: int) -> list[Record]:
-    """The median over the rounds of each run's CPU and wall seconds, beside the baseline's."""
+    """The median over the rounds of each run's CPU and wall seconds, beside the baseline's whole-store
+    dumps, and of its peak memory, beside the baseline's run of the same kind."""
     found = []
     baseline = rounds["whole store (baseline)"]
     for label, runs in rounds.items():
         for measure, unit in (("cpu_seconds", "CPU seconds"), ("seconds", "seconds")):
             peer = () if runs is baseline else ("whole-store dumps (baseline)", median(r[measure] for r in baseline))
             found.append(Record(f"dumps {unit}, {label}, {graphs} graphs", median(r[measure] for r in runs), "s", *peer))
+    mine, theirs = rounds["(a) empty piece folder"], rounds["(a) empty piece folder (baseline)"]
+    found.append(Record(f"dumps peak RSS, (a) empty piece folder, {graphs} graphs", median(r["peak_mib"] for r in mine),
+                        "MiB", "the baseline's, same run", median(r["peak_mib"] for r in theirs)))
     return found
 
 
