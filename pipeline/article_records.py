@@ -38,7 +38,7 @@ from rdflib import URIRef
 from .model import ArticleExtraction
 from .reason import mention_links, ontology_files
 from .validate import Validation
-from .validate_batch import Prepared, shapes_digest, stored, stored_validation
+from .validate_batch import Prepared, shapes_digest
 from .vocab import Minter
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ class Records:
                 return None
             iris = [iri for iri, _ in data["nodes"]]
             articles = {a: ArticleRecord(r["inputs"], r["own"], tuple(iris[i] for i in r["nodes"]), r["graph"],
-                                         stored_validation(r["validation"])) for a, r in data["articles"].items()}
+                                         Validation.from_json(r["validation"])) for a, r in data["articles"].items()}
             return cls(expected, dict(data["nodes"]), articles)
         except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as error:
             if path.exists():
@@ -179,7 +179,7 @@ def write(path: Path, fingerprint_: str, articles: Mapping[str, ArticleRecord], 
         record = articles[article_id]
         rows[article_id] = {"inputs": record.inputs, "own": record.own, "graph": record.graph,
                             "nodes": [numbers.setdefault(node, len(numbers)) for node in record.nodes],
-                            "validation": stored(record.validation)}
+                            "validation": record.validation.to_json()}
     data = {"fingerprint": fingerprint_, "nodes": [[node, digests.of(node)] for node in numbers], "articles": rows}
     # compressed: the reports (N-Triples, most of the size) repeat the same few shapes and messages
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as file:

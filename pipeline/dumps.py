@@ -210,23 +210,31 @@ def make_pieces(store: ox.Store, folder: Path, graphs: Sequence[tuple[Graph, str
     resolved graph grows with the corpus)."""
     made = []
     for graph, digest in graphs:
+        if digest is not None and (piece := found(folder, graph, piece_key(graph, digest))) is not None:
+            made.append(piece)  # pieced already (by another worker, or before the build was stopped)
+            continue
         with tempfile.TemporaryDirectory(prefix=".reading-", dir=folder) as scratch:
             dumped = Path(scratch) / "graph.nt"
             store.dump(str(dumped), format=ox.RdfFormat.N_TRIPLES, from_graph=_node(graph))
             triples = _count_lines(dumped)
-            files = _split(dumped, triples, Path(scratch)) if triples > SPLIT_LINES else [dumped] if triples else []
-            parts = [(part_key(_file_digest(path)), path) for path in files]
-            if digest is None:
-                # A part's bytes are a function of the graph's triples (see _split): a large graph
-                # is named by its parts', rather than sorted whole in memory.
-                digest = graph_digest(dumped.read_bytes()) if triples <= SPLIT_LINES else \
-                    hashlib.sha256("".join(part for part, _ in parts).encode()).hexdigest()
+            if triples <= SPLIT_LINES:  # one part, held: read once
+                ntriples = dumped.read_bytes()
+                parts = [(part_key(hashlib.sha256(ntriples).hexdigest()), lambda: ntriples)] if triples else []
+                if digest is None:
+                    digest = graph_digest(ntriples)
+            else:
+                parts = [(part_key(_file_digest(path)), path.read_bytes) for path in _split(dumped, triples,
+                                                                                           Path(scratch))]
+                if digest is None:
+                    # A part's bytes are a function of the graph's triples (see _split): a large
+                    # graph is named by its parts', rather than sorted whole in memory.
+                    digest = hashlib.sha256("".join(part for part, _ in parts).encode()).hexdigest()
             key = piece_key(graph, digest)
             piece = found(folder, graph, key)
             if piece is None:
-                for part, path in parts:
+                for part, read in parts:
                     if found_part(folder, part) is None:
-                        _write_pieces(folder, part, path.read_bytes())
+                        _write_pieces(folder, part, read())
                 piece = Piece(graph, key, triples, tuple(part for part, _ in parts))
                 record = {"graph": graph, "triples": piece.triples, "parts": piece.parts}
                 _write_atomically(folder / (key + PARTS), json.dumps(record).encode())

@@ -9,6 +9,7 @@ article, focus node, shape and message.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -34,6 +35,7 @@ SHAPES_DIR = ROOT / "shapes"
 TEMPLATES_DIR = ROOT / "site" / "templates"
 SHAPES_NAMESPACE = "https://w3id.org/newsgraph/shapes#"
 SEVERITIES = ("Violation", "Warning", "Info")
+_SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # most severe first
 
 
 # Shapes of the endpoint's service description, not of the published data.
@@ -134,6 +136,22 @@ class Validation:
         """What pickles: the fields, never the parsed report graph."""
         return {f: self.__dict__[f] for f in ("conforms", "results", "report")}
 
+    def to_json(self) -> dict:
+        """As JSON data (the validation cache, the article records), the report with the digest
+        it is checked against when read back."""
+        return {"conforms": self.conforms, "results": [dataclasses.asdict(r) for r in self.results],
+                "report": self.report, "report_digest": _report_digest(self.report)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Validation:
+        """What `to_json` wrote. ValueError when its report is not the one written (a damaged cache
+        or records file): the caller then validates again rather than publish a report nobody
+        can read."""
+        if _report_digest(data["report"]) != data["report_digest"]:
+            raise ValueError("the stored SHACL report does not match its digest")
+        return cls(conforms=data["conforms"], results=tuple(ValidationResult(**r) for r in data["results"]),
+                   report=data["report"])
+
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
 
@@ -169,8 +187,7 @@ def _results(report: Graph) -> tuple[ValidationResult, ...]:
                 component=_show(one(SH.sourceConstraintComponent)),
             )
         )
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    return tuple(sorted(results, key=lambda r: (r.focus_node, order.get(r.severity, 3), r.shape, r.value)))
+    return tuple(sorted(results, key=lambda r: (r.focus_node, _SEVERITY_ORDER.get(r.severity, 3), r.shape, r.value)))
 
 
 def _message(report: Graph, result) -> str:
@@ -294,9 +311,8 @@ def result_groups(validations: Mapping[str, Validation]) -> list[ResultGroup]:
             key = (result.severity, result.shape, result.path, result.message)
             grouped.setdefault(key, {}).setdefault(result.focus_node, set()).add(article_id)
             counts[key] = counts.get(key, 0) + 1
-    order = {s: i for i, s in enumerate(SEVERITIES)}
     groups = []
-    for key in sorted(grouped, key=lambda k: (order.get(k[0], len(order)), -counts[k], k)):
+    for key in sorted(grouped, key=lambda k: (_SEVERITY_ORDER.get(k[0], len(SEVERITIES)), -counts[k], k)):
         nodes = grouped[key]
         ranked = sorted(((node, len(articles)) for node, articles in nodes.items()), key=lambda n: (-n[1], n[0]))
         groups.append(ResultGroup(*key, results=counts[key], articles=len(set().union(*nodes.values())),
@@ -357,9 +373,7 @@ def _digest_label(text: str) -> str:
     return "r" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def report_digest(report: str) -> str:
-    """What a stored report is checked against when read back (validation cache, article records):
-    a damaged one is validated again rather than published unreadable."""
+def _report_digest(report: str) -> str:
     return hashlib.sha256(report.encode("utf-8")).hexdigest()
 
 

@@ -58,8 +58,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.plugins.serializers.nt import _quoteLiteral
 
 from pipeline.reason import entailed, mention_links
-from pipeline.validate import (SHAPES_DIR, Validation, ValidationResult, _results, report_digest, shapes_graph,
-                               validate_graph)
+from pipeline.validate import SHAPES_DIR, Validation, _results, shapes_graph, validate_graph
 from pipeline.validate_core import Finding, core_findings, rdflib_term, target_pattern
 
 Triple = tuple
@@ -659,23 +658,6 @@ def shapes_digest() -> str:
     return digest.hexdigest()
 
 
-def stored(validation: Validation) -> dict:
-    """A Validation as JSON data (the validation cache, the article records), its report with
-    the digest it is checked against when read back."""
-    return {"conforms": validation.conforms, "results": [dataclasses.asdict(r) for r in validation.results],
-            "report": validation.report, "report_digest": report_digest(validation.report)}
-
-
-def stored_validation(data: dict) -> Validation:
-    """A Validation `stored` wrote. ValueError when its report is not the one written (a damaged
-    cache or records file): the caller then validates again rather than publish a report
-    nobody can read."""
-    if report_digest(data["report"]) != data["report_digest"]:
-        raise ValueError("the stored SHACL report does not match its digest")
-    return Validation(conforms=data["conforms"], results=tuple(ValidationResult(**r) for r in data["results"]),
-                      report=data["report"])
-
-
 class ValidationCache:
     """Validations by content digest, one JSON file each under a folder of the shapes' digest.
 
@@ -697,12 +679,12 @@ class ValidationCache:
     def get(self, digest: str) -> Validation | None:
         try:
             data = json.loads(self._path(digest).read_text(encoding="utf-8"))
-            return stored_validation(data)
+            return Validation.from_json(data)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def put(self, digest: str, validation: Validation) -> None:
-        data = stored(validation)
+        data = validation.to_json()
         temporary = self._path(digest).with_suffix(".tmp")
         temporary.write_text(json.dumps(data), encoding="utf-8")
         temporary.replace(self._path(digest))
