@@ -32,7 +32,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from statistics import median
 
-from build_speed import add_article
+from build_speed import add_article, remove_article
 from generate_corpus import generate
 from results import Record, results_option, save
 
@@ -47,14 +47,6 @@ def build(code: Path, corpus: Path, out: Path, workers: int) -> tuple[float, dic
     subprocess.run([NEWSGRAPH, "build", str(corpus), "--out", str(out), "--workers", str(workers)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(code)})
     return time.perf_counter() - started, json.loads((out / "current" / "report" / "build.json").read_text())["seconds"]
-
-
-def remove_article(corpus: Path, name: str) -> None:
-    """Take one article (and its metadata entry) out of the corpus folder."""
-    (corpus / name).unlink()
-    metadata = json.loads((corpus / "metadata.json").read_text())
-    del metadata[name]
-    (corpus / "metadata.json").write_text(json.dumps(metadata, indent=1))
 
 
 def main() -> None:

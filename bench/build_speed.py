@@ -11,7 +11,15 @@ and with the same number of processes:
   so that its processes do not count in the build's peak memory.
 The ratio of the first two figures is the overhead of everything newsgraph adds to parsing.
 
+`--again KEPT --made-by RESULTS`: no generation and no full build; the last article is taken
+out of a folder an earlier run kept (`--keep`) and its publication built back to N (not
+timed), then the article is added again and that build timed, with this code; printed and
+recorded beside the full build and the one-article build of the run that kept the folder,
+read from that run's results file (RESULTS). This is how a change to incremental builds is
+measured at 10,000 articles without an hour's full build.
+
     python bench/build_speed.py [--articles 1000] [--processes 2] [--keep FOLDER]
+    python bench/build_speed.py --again FOLDER --made-by RESULTS.json [--processes 2]
 """
 
 from __future__ import annotations
@@ -74,14 +82,51 @@ def add_article(source: Path, corpus: Path, name: str) -> None:
     (corpus / "metadata.json").write_text(json.dumps(metadata, indent=1))
 
 
+def remove_article(corpus: Path, name: str) -> None:
+    """Take one article (and its metadata entry) out of the corpus folder."""
+    (corpus / name).unlink()
+    metadata = json.loads((corpus / "metadata.json").read_text())
+    del metadata[name]
+    (corpus / "metadata.json").write_text(json.dumps(metadata, indent=1))
+
+
+def add_one_added_again(kept: Path, made_by: Path, processes: int) -> list[Record]:
+    """The article added again to the publication an earlier run kept, beside that run's figures."""
+    generated, corpus, out = kept / "generated", kept / "corpus", kept / "out"
+    last = sorted(p.name for p in generated.glob("*.txt"))[-1]
+    n = len(list(generated.glob("*.txt"))) - 1
+    earlier = {r["name"]: r for r in json.loads(made_by.read_text())["records"]}[
+        f"add one article to {n} ({processes} processes)"]
+    remove_article(corpus, last)
+    run_build(corpus, out, processes)
+    add_article(generated, corpus, last)
+    again = run_build(corpus, out, processes)
+    print(f"one added again: {again.seconds:.1f} s ({again.graphs_written} graphs written, "
+          f"{again.articles_mapped} articles mapped): " + ", ".join(f"{k} {v:.1f} s" for k, v in again.stages.items()))
+    label = f"add one article to {n} again, kept publication ({processes} processes)"
+    return [Record(label, again.seconds, "s", f"full build of {n} (the run that kept it)", earlier["peer_value"]),
+            Record(f"{label}, against the same build by the code of the run that kept it", again.seconds, "s",
+                   "one article added by the run that kept it",
+                   earlier["value"])] + [
+        Record(f"{label}, stage: {stage}", seconds, "s") for stage, seconds in again.stages.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it: corpus, publication")
+    parser.add_argument("--again", type=Path, metavar="KEPT", help="add the last article again to this kept folder")
+    parser.add_argument("--made-by", type=Path, metavar="RESULTS", help="with --again: the results file of the "
+                        "run that kept the folder")
     results_option(parser)
     arguments = parser.parse_args()
     n, processes = arguments.articles, arguments.processes
+    if arguments.again:
+        if not arguments.made_by:
+            parser.error("--again needs --made-by")
+        save(add_one_added_again(arguments.again, arguments.made_by, processes), arguments.results)
+        return
     if arguments.keep:
         arguments.keep.mkdir(parents=True)
     with (nullcontext(str(arguments.keep)) if arguments.keep else

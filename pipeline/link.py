@@ -88,10 +88,12 @@ def link(extractions: Sequence[ArticleExtraction], previous: EventKeys | None = 
     lex = load_lexicon()
     extractions = list(extractions)
     records = _records(extractions, lex)
-    extractions = _redated(extractions, _clusters(extractions, lex, records))
+    clusters = _clusters(extractions, lex, records)
+    redated = _redated(extractions, clusters)
+    if any(x is not y for x, y in zip(redated, extractions)):  # else clustering again gives the same clusters
+        extractions, clusters = redated, _clusters(redated, lex, records)
     corpus = Corpus(extractions={x.article.id: x for x in extractions}, entities=records)
-    corpus.events = _events(_clusters(extractions, lex, records), records,
-                            {x.article.id: x.article.date for x in extractions}, previous)
+    corpus.events = _events(clusters, records, {x.article.id: x.article.date for x in extractions}, previous)
     return corpus
 
 
@@ -398,7 +400,7 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
     """An article whose date was inferred from the latest date it mentions may be later than that:
     when the point events (a capture, a withdrawal at a place) it reports as current news are dated
     later by the sibling articles reporting them, it takes their day, at most a few days on; still
-    marked inferred."""
+    marked inferred. An extraction left as it was is returned as it was (the same object)."""
     by_id = {x.article.id: x for x in extractions}
     reporting: dict[str, list[_Cluster]] = {}  # article id -> the point events at a place it reports
     for cluster in clusters:

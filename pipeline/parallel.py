@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.metadata import version
@@ -21,6 +24,7 @@ from .extract import load_nlp, read_doc
 from .model import Article, ArticleExtraction, Rejection
 
 PACKAGE = Path(__file__).resolve().parent
+CACHE_FILE = "extractions.sqlite"
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,25 @@ def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, wo
     come back in the order of `articles`, wherever they ran.
     """
     fingerprint = extractor_fingerprint()
-    cached = {a.id: c for a in articles if (c := _read_cache(cache, a, fingerprint)) is not None}
+    with closing(ExtractionCache(cache)) if cache is not None else nullcontext() as stored:
+        cached = stored.read(articles, fingerprint) if stored else {}
+        results, todo = _extract_missing(articles, cached, workers, scheduler, progress, reader)
+        if stored:
+            stored.write((r for r in results if isinstance(r, ArticleExtraction)), fingerprint, {a.id for a in articles})
+    fresh = dict(zip((a.id for a in todo), results))
+    merged = [cached.get(a.id) or fresh[a.id] for a in articles]
+    return Extracted(
+        extractions=tuple(r for r in merged if isinstance(r, ArticleExtraction)),
+        failures=tuple(r for r in merged if isinstance(r, Rejection)),
+        reused=len(cached),
+        computed=len(todo),
+    )
+
+
+def _extract_missing(articles: Sequence[Article], cached: dict[str, ArticleExtraction], workers: int,
+                     scheduler: str | None, progress: Callable | None,
+                     reader: Reader) -> tuple[list[ArticleExtraction | Rejection], list[Article]]:
+    """The extractions (or rejections) of the articles not in `cached`, and those articles."""
     todo = [a for a in articles if a.id not in cached]
     batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
     bar = progress(total=len(todo), desc="extract", unit="article") if progress and todo else None
@@ -97,18 +119,7 @@ def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, wo
                 bar.update(len(batch))
     if bar is not None:
         bar.close()
-    fresh = dict(zip((a.id for a in todo), results))
-    for result in results:
-        if isinstance(result, ArticleExtraction):
-            _write_cache(cache, result, fingerprint)
-    _prune_cache(cache, {a.id for a in articles})
-    merged = [cached.get(a.id) or fresh[a.id] for a in articles]
-    return Extracted(
-        extractions=tuple(r for r in merged if isinstance(r, ArticleExtraction)),
-        failures=tuple(r for r in merged if isinstance(r, Rejection)),
-        reused=len(cached),
-        computed=len(todo),
-    )
+    return results, todo
 
 
 def _on_dask(batches: list[list[Article]], scheduler: str | None, workers: int, bar,
@@ -137,40 +148,86 @@ def _on_dask(batches: list[list[Article]], scheduler: str | None, workers: int, 
             cluster.close()
 
 
-def _cache_path(cache: Path, article_id: str) -> Path:
-    return cache / f"{article_id}.pickle"
+class ExtractionCache:
+    """The extractions of earlier builds, by article id, in one SQLite file in `folder`.
 
+    One file read in one pass rather than a file per article: read cold from disk, opening
+    a file per article was most of the extract stage of an article added to 10,000
+    (bench/build_speed.py). Rows are pickles compressed with zlib (about a quarter of their
+    size); a row that does not read back, or a file that is not a database, is a cache
+    miss, never an error.
+    """
 
-def _read_cache(cache: Path | None, article: Article, fingerprint: str) -> ArticleExtraction | None:
-    if cache is None:
-        return None
-    path = _cache_path(cache, article.id)
-    try:
-        with path.open("rb") as file:
-            stored_fingerprint, extraction = pickle.load(file)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
-        return None  # missing, or from an older version: extract again
-    if stored_fingerprint != fingerprint or extraction.article != article:
-        return None
-    return replace(extraction, article=article)  # the same article, perhaps read from elsewhere now
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / CACHE_FILE
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError:
+            self._db = self._emptied()
+        self._move_in_pickles(folder)
 
-
-def _write_cache(cache: Path | None, extraction: ArticleExtraction, fingerprint: str) -> None:
-    if cache is None:
-        return
-    cache.mkdir(parents=True, exist_ok=True)
-    path = _cache_path(cache, extraction.article.id)
-    temporary = path.with_suffix(".tmp")
-    with temporary.open("wb") as file:
-        pickle.dump((fingerprint, extraction), file, protocol=pickle.HIGHEST_PROTOCOL)
-    temporary.replace(path)
-
-
-def _prune_cache(cache: Path | None, keep: Iterable[str]) -> None:
-    """Drop the cached extractions of articles that are gone from the inputs."""
-    if cache is None or not cache.is_dir():
-        return
-    wanted = {f"{article_id}.pickle" for article_id in keep}
-    for path in cache.glob("*.pickle"):
-        if path.name not in wanted:
+    def _move_in_pickles(self, folder: Path) -> None:
+        """Take in the cache of earlier versions (a pickle of (fingerprint, extraction) per
+        article), so that upgrading does not extract a corpus again."""
+        for path in sorted(folder.glob("*.pickle")):
+            try:
+                fingerprint, extraction = pickle.loads(path.read_bytes())
+                self._put(extraction, fingerprint)
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
+                pass  # unreadable: a cache miss
             path.unlink()
+        self._db.commit()
+
+    def _put(self, extraction: ArticleExtraction, fingerprint: str) -> None:
+        data = zlib.compress(pickle.dumps(extraction, pickle.HIGHEST_PROTOCOL), 1)
+        self._db.execute("INSERT OR REPLACE INTO extraction VALUES (?, ?, ?)", (extraction.article.id, fingerprint, data))
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS extraction (id TEXT PRIMARY KEY, fingerprint TEXT, data BLOB)")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _emptied(self) -> sqlite3.Connection:
+        """A new, empty cache in place of a damaged one."""
+        self.path.unlink(missing_ok=True)
+        return self._open()
+
+    def read(self, articles: Sequence[Article], fingerprint: str) -> dict[str, ArticleExtraction]:
+        """The cached extractions of these articles made by the extractor of `fingerprint`,
+        of the article as it is now (where it is read from aside)."""
+        wanted = {a.id: a for a in articles}
+        try:
+            rows = self._db.execute("SELECT id, data FROM extraction WHERE fingerprint = ?", (fingerprint,)).fetchall()
+        except sqlite3.DatabaseError:
+            self._db.close()
+            self._db = self._emptied()
+            return {}
+        found = {}
+        for article_id, data in rows:
+            article = wanted.get(article_id)
+            if article is None:
+                continue
+            try:
+                extraction = pickle.loads(zlib.decompress(data))
+            except (zlib.error, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
+                continue
+            if extraction.article == article:
+                found[article_id] = replace(extraction, article=article)
+        return found
+
+    def write(self, extractions: Iterable[ArticleExtraction], fingerprint: str, keep: set[str]) -> None:
+        """Store these extractions and drop those of articles not in `keep` or of another extractor."""
+        with self._db:  # one transaction
+            for extraction in extractions:
+                self._put(extraction, fingerprint)
+            stale = [(article_id,) for article_id, made_by in self._db.execute("SELECT id, fingerprint FROM extraction")
+                     if article_id not in keep or made_by != fingerprint]
+            self._db.executemany("DELETE FROM extraction WHERE id = ?", stale)
+
+    def close(self) -> None:
+        self._db.close()

@@ -35,3 +35,25 @@ def test_a_missing_input_path_is_reported(tmp_path):
     result = run_newsgraph("build", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "nowhere: no such file or folder" in result.stderr
+
+
+def test_a_file_that_cannot_be_read_is_rejected_and_the_rest_ingested(monkeypatch, copy_of_seeds):
+    """An error from the file system (here a permission refused, as running as root cannot
+    show with file modes) names the file and the problem instead of ending the build."""
+    from pathlib import Path
+
+    from pipeline.ingest import ingest
+
+    locked = copy_of_seeds / "locked.txt"
+    locked.write_text("Rebels entered Homs.", encoding="utf-8")
+    read_bytes = Path.read_bytes
+
+    def refuse_locked(path):
+        if path.name == locked.name:
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse_locked)
+    ingested = ingest([copy_of_seeds])
+    assert [(r.path, r.problem) for r in ingested.rejections] == [(str(locked), "cannot be read: Permission denied")]
+    assert len(ingested.articles) == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import sys
 
@@ -135,6 +136,41 @@ def test_a_local_dask_cluster_extracts_what_a_serial_run_does(small_batches):
     on_cluster = extract_corpus(articles, workers=2)
     assert len(small_batches) == 1
     assert on_cluster.extractions == extract_corpus(articles).extractions
+
+
+def test_the_extraction_cache_is_one_file_that_keeps_only_the_articles_given(tmp_path):
+    """A second run reads every extraction back from one file; an article gone from the inputs
+    is dropped from it; a damaged file is a cache miss and is made anew, never an error."""
+    articles = ingest([SEEDS]).articles
+    cache = tmp_path / "extract"
+    first = extract_corpus(articles, cache=cache)
+    assert [p.name for p in cache.iterdir()] == [parallel.CACHE_FILE]
+    again = extract_corpus(articles, cache=cache)
+    assert (again.reused, again.computed) == (5, 0) and again.extractions == first.extractions
+
+    fewer = extract_corpus(articles[1:], cache=cache)
+    assert (fewer.reused, fewer.computed) == (4, 0)
+    assert extract_corpus(articles, cache=cache).computed == 1  # the dropped one is extracted again
+
+    (cache / parallel.CACHE_FILE).write_bytes(b"not a database" * 100)
+    damaged = extract_corpus(articles, cache=cache)
+    assert (damaged.reused, damaged.computed) == (0, 5) and damaged.extractions == first.extractions
+    assert extract_corpus(articles, cache=cache).reused == 5
+
+
+def test_the_file_per_article_cache_of_earlier_versions_is_taken_in(tmp_path):
+    """Upgrading keeps the extractions: each pickle of (fingerprint, extraction) moves into the file."""
+    articles = ingest([SEEDS]).articles
+    first = extract_corpus(articles)
+    cache = tmp_path / "extract"
+    cache.mkdir()
+    for extraction in first.extractions:
+        pickled = pickle.dumps((parallel.extractor_fingerprint(), extraction))
+        (cache / f"{extraction.article.id}.pickle").write_bytes(pickled)
+    (cache / "broken.pickle").write_bytes(b"not a pickle")
+    again = extract_corpus(articles, cache=cache)
+    assert (again.reused, again.computed) == (5, 0) and again.extractions == first.extractions
+    assert [p.name for p in cache.iterdir()] == [parallel.CACHE_FILE]
 
 
 def fails_on_one_article(article, doc):
