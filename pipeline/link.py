@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .extract_lexicon import Lexicon, load_lexicon
+from .memory import collector_paused
 from .model import (ArticleExtraction, Corpus, DateOrigin, EntityRecord, EntityRef, Event, EventMention, Participant,
                     TimeValue)
 from .vocab import mention_key, slug
@@ -87,13 +88,14 @@ def link(extractions: Sequence[ArticleExtraction], previous: EventKeys | None = 
     earlier event whose mentions it holds most of; without, keys are made from the events alone."""
     lex = load_lexicon()
     extractions = list(extractions)
-    records = _records(extractions, lex)
-    clusters = _clusters(extractions, lex, records)
-    redated = _redated(extractions, clusters)
-    if any(x is not y for x, y in zip(redated, extractions)):  # else clustering again gives the same clusters
-        extractions, clusters = redated, _clusters(redated, lex, records)
-    corpus = Corpus(extractions={x.article.id: x for x in extractions}, entities=records)
-    corpus.events = _events(clusters, records, {x.article.id: x.article.date for x in extractions}, previous)
+    with collector_paused():
+        records = _records(extractions, lex)
+        clusters = _clusters(extractions, lex, records)
+        redated = _redated(extractions, clusters)
+        if any(x is not y for x, y in zip(redated, extractions)):  # else clustering again gives the same clusters
+            extractions, clusters = redated, _clusters(redated, lex, records)
+        corpus = Corpus(extractions={x.article.id: x for x in extractions}, entities=records)
+        corpus.events = _events(clusters, records, {x.article.id: x.article.date for x in extractions}, previous)
     return corpus
 
 

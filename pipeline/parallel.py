@@ -21,6 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .extract import load_nlp, read_doc
+from .memory import collector_paused
 from .model import Article, ArticleExtraction, Rejection
 
 PACKAGE = Path(__file__).resolve().parent
@@ -151,10 +152,9 @@ def _on_dask(batches: list[list[Article]], scheduler: str | None, workers: int, 
 class ExtractionCache:
     """The extractions of earlier builds, by article id, in one SQLite file in `folder`.
 
-    One file read in one pass rather than a file per article: read cold from disk, opening
-    a file per article was most of the extract stage of an article added to 10,000
-    (bench/build_speed.py). Rows are pickles compressed with zlib (about a quarter of their
-    size); a row that does not read back, or a file that is not a database, is a cache
+    One file read in one pass rather than a file per article, which cold from disk is a
+    wait on the disk per article, and a quarter of the size: rows are pickles compressed
+    with zlib. A row that does not read back, or a file that is not a database, is a cache
     miss, never an error.
     """
 
@@ -201,23 +201,24 @@ class ExtractionCache:
         """The cached extractions of these articles made by the extractor of `fingerprint`,
         of the article as it is now (where it is read from aside)."""
         wanted = {a.id: a for a in articles}
+        found = {}
         try:
-            rows = self._db.execute("SELECT id, data FROM extraction WHERE fingerprint = ?", (fingerprint,)).fetchall()
-        except sqlite3.DatabaseError:
+            with collector_paused():
+                rows = self._db.execute("SELECT id, data FROM extraction WHERE fingerprint = ?", (fingerprint,))
+                for article_id, data in rows:
+                    article = wanted.get(article_id)
+                    if article is None:
+                        continue
+                    try:
+                        extraction = pickle.loads(zlib.decompress(data))
+                    except (zlib.error, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
+                        continue
+                    if extraction.article == article:
+                        found[article_id] = replace(extraction, article=article)
+        except sqlite3.DatabaseError:  # damaged past its header
             self._db.close()
             self._db = self._emptied()
             return {}
-        found = {}
-        for article_id, data in rows:
-            article = wanted.get(article_id)
-            if article is None:
-                continue
-            try:
-                extraction = pickle.loads(zlib.decompress(data))
-            except (zlib.error, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
-                continue
-            if extraction.article == article:
-                found[article_id] = replace(extraction, article=article)
         return found
 
     def write(self, extractions: Iterable[ArticleExtraction], fingerprint: str, keep: set[str]) -> None:
