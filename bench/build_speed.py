@@ -93,8 +93,8 @@ def remove_article(corpus: Path, name: str) -> None:
 def add_one_added_again(kept: Path, made_by: Path, processes: int) -> list[Record]:
     """The article added again to the publication an earlier run kept, beside that run's figures."""
     generated, corpus, out = kept / "generated", kept / "corpus", kept / "out"
-    last = sorted(p.name for p in generated.glob("*.txt"))[-1]
-    n = len(list(generated.glob("*.txt"))) - 1
+    names = sorted(p.name for p in generated.glob("*.txt"))
+    last, n = names[-1], len(names) - 1
     earlier = {r["name"]: r for r in json.loads(made_by.read_text())["records"]}[
         f"add one article to {n} ({processes} processes)"]
     remove_article(corpus, last)
