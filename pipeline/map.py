@@ -19,7 +19,7 @@ from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from .model import Article, ArticleExtraction, Corpus, EntityRecord, Event, EventMention, Precision, Span
-from .vocab import GEO, GEONAMES, NG, NGT, WD, WGS84, Minter, slug
+from .vocab import GEO, GEONAMES, NG, NGT, WD, WGS84, Minter, Triple, slug
 
 _CERTAINTY = {"certain": NG.Certain, "probable": NG.Probable, "possible": NG.Possible}
 _POLARITY = {"positive": NG.Positive, "negative": NG.Negative}
@@ -41,8 +41,6 @@ _REFERS_TO, _IN_ARTICLE, _ANCHOR_OF, _SENTENCE = NG.refersTo, NG.inArticle, NG.a
 _BEGIN, _END, _SENTENCE_BEGIN, _SENTENCE_END = NG.beginIndex, NG.endIndex, NG.sentenceBeginIndex, NG.sentenceEndIndex
 _CONFIDENCE, _CERTAINTY_OF, _POLARITY_OF, _TENSE_OF, _SOURCE = (NG.confidence, NG.certainty, NG.polarity, NG.tense,
                                                                  NG.source)
-
-Triple = tuple  # (subject, predicate, object) of rdflib terms
 
 
 @dataclass(frozen=True)

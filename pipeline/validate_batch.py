@@ -60,8 +60,8 @@ from rdflib.plugins.serializers.nt import _quoteLiteral
 from pipeline.reason import entailed, mention_links
 from pipeline.validate import SHAPES_DIR, Validation, _results, shapes_graph, validate_graph
 from pipeline.validate_core import Finding, core_findings, rdflib_term, target_pattern
+from pipeline.vocab import Triple
 
-Triple = tuple
 Line = tuple[str, str, str]  # a triple's terms in N-Triples
 BATCH_SIZE = 50  # articles per validation run: about 0.2 M triples in Oxigraph at once
 

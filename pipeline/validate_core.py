@@ -255,7 +255,7 @@ def _datatype(datatype: URIRef, target: str, values: str, path):
     if datatype in (XSD.integer, XSD.decimal):  # a valid one is read as int or Decimal
         return _rows(target, values, f"!({_numeric('?value')} && {matches})"), _datatype_violates(datatype), True
     if datatype == XSD.boolean:  # the store holds a valid one as "true" or "false", read as bool
-        valid = f"(sameTerm(?value, true) || sameTerm(?value, false))"
+        valid = "(sameTerm(?value, true) || sameTerm(?value, false))"
         return _rows(target, values, f"!{valid}"), _datatype_violates(datatype), True
     return _rows(target, values), _datatype_violates(datatype), True
 

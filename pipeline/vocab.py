@@ -43,6 +43,8 @@ OA = Namespace("http://www.w3.org/ns/oa#")
 WD = Namespace("http://www.wikidata.org/entity/")
 GEONAMES = "https://sws.geonames.org/{}/"
 
+Triple = tuple  # (subject, predicate, object) of rdflib terms, as the mapping and the gate pass them
+
 DEFAULT_BASE = "http://127.0.0.1:5000/"
 
 # Prefixes bound in every serialisation we write and predefined on the query page.
