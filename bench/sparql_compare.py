@@ -156,14 +156,24 @@ class HttpEngine:
 
     def run(self, query: str) -> bytes:
         try:
-            status, body = post_query(self.connection, self.server.path, query, JSON_RESULTS)
+            try:
+                status, body = post_query(self.connection, self.server.path, query, JSON_RESULTS)
+            except (BrokenPipeError, ConnectionResetError):
+                # The server closed the kept-alive connection while it was idle (waitress does
+                # after 120 s, while the other engines run a slow query): ask again on a new one,
+                # as HTTP clients do.
+                self._reconnect()
+                status, body = post_query(self.connection, self.server.path, query, JSON_RESULTS)
         except (OSError, ValueError) as exc:  # socket timeout, reset
-            self.connection.close()
-            self.connection = self.server.connection(self.timeout)
+            self._reconnect()
             raise QueryFailed(f"no answer: {exc}") from None
         if status != 200:
             raise QueryFailed(f"HTTP {status}: {body[:160].decode(errors='replace').strip()}")
         return body
+
+    def _reconnect(self) -> None:
+        self.connection.close()
+        self.connection = self.server.connection(self.timeout)
 
     def rows(self, answer: bytes) -> int:
         document = json.loads(answer)
@@ -542,6 +552,27 @@ def mix_records(run: DatasetRun, engines: list[str]) -> list[Record]:
     return records
 
 
+def whole_mix_records(results: Path, labels: list[str], mix: list[Query]) -> list[Record]:
+    """For a mix run in parts (--queries): the geometric means of the medians over every query
+    the day's results file holds for a dataset, whichever part measured it. Each query's medians
+    come from one run, beside its peers', so the ratio of the means is still a same-run ratio."""
+    saved = {record["name"]: record for record in json.loads(results.read_text())["records"]}
+    records = []
+    for label in labels:
+        for peer in (PYOX, OXSERVE):
+            found = [saved[name] for query in mix
+                     if (name := f"sparql {query.name} median ({label}) ours vs {peer}") in saved]
+            if not found:
+                continue
+            ours = geometric_mean([record["value"] for record in found])
+            theirs = geometric_mean([record["peer_value"] for record in found])
+            print(f"the day's runs, geometric mean over {len(found)} of the {len(mix)} queries ({label}): "
+                  f"ours {ours:.1f} ms, {peer} {theirs:.1f} ms, ratio {ours / theirs:.2f}")
+            records.append(Record(f"sparql geometric mean of medians, {len(found)} of {len(mix)} queries in the "
+                                  f"day's runs ({label}) ours vs {peer}", ours, "ms", peer, theirs))
+    return records
+
+
 def guard_records(run: DatasetRun) -> list[Record]:
     """What the guard's parse adds to a query text a worker has not seen, against evaluation itself."""
     pairs = [(guard, run.timings[PYOX][name].median) for name, guard in run.guards.items()
@@ -630,6 +661,7 @@ def main() -> None:
             parser.error(f"not in the query mix: {', '.join(sorted(unknown))}")
         queries = [query for query in queries if query.name in args.queries]
     records: list[Record] = []
+    labels = []
     with tempfile.TemporaryDirectory(prefix="newsgraph-sparql-") as temporary:
         work = args.work or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
@@ -637,11 +669,16 @@ def main() -> None:
             out = args.publication or built_publication(args.articles, work, args.processes)
             label = f"{args.articles} generated articles, built" if not args.publication else f"publication {out.name}"
             records += report(run_dataset(label, out, queries, settings, work))
+            labels.append(label)
         if args.triples:
-            records += report(run_dataset(f"{args.triples:,} synthetic triples",
-                                          synthetic_folder(work, args.triples), queries, settings, work))
+            label = f"{args.triples:,} synthetic triples"
+            records += report(run_dataset(label, synthetic_folder(work, args.triples), queries, settings, work))
+            labels.append(label)
     print()
-    save(records, args.results)
+    saved = save(records, args.results)
+    if args.queries:
+        print()
+        save(whole_mix_records(saved, labels, query_mix()), args.results)
 
 
 if __name__ == "__main__":
