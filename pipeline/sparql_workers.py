@@ -38,6 +38,7 @@ from pipeline.vocab import PREFIXES
 log = logging.getLogger(__name__)
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_json_string = json.encoder.encode_basestring  # a str as a JSON string (json.dumps' own, in C), ensure_ascii off
 _RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                     "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -117,6 +118,37 @@ def _term_json(term) -> dict:
                                         "object": _term_json(term.object)}}
 
 
+def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> str:
+    """The SPARQL JSON text of `rows`, written term by term: a term that recurs (an event's or
+    an article's IRI, on row after row) is written once. Writing a dict per term and then
+    dumping them all took a fifth of a large query's time on the endpoint."""
+    keys = [_json_string(name) + ":" for name in names]
+    written: dict = {}
+
+    def term(value) -> str:
+        text = written.get(value)
+        if text is None:
+            text = written[value] = _term_text(value)
+        return text
+
+    bindings = ",".join("{" + ",".join(key + term(value) for key, value in zip(keys, row) if value is not None) + "}"
+                        for row in rows)
+    return f'{{"head":{{"vars":{json.dumps(names, ensure_ascii=False)}}},"results":{{"bindings":[{bindings}]}}}}'
+
+
+def _term_text(term) -> str:
+    """`_term_json(term)` as JSON text, the common terms written without a dict in between."""
+    if isinstance(term, ox.NamedNode):
+        return '{"type":"uri","value":' + _json_string(term.value) + "}"
+    if isinstance(term, ox.Literal):
+        text = '{"type":"literal","value":' + _json_string(term.value)
+        if term.language:
+            return text + ',"xml:lang":' + _json_string(term.language) + "}"
+        datatype = term.datatype.value
+        return text + ("}" if datatype == _XSD_STRING else ',"datatype":' + _json_string(datatype) + "}")
+    return json.dumps(_term_json(term), ensure_ascii=False)
+
+
 def _solutions(result: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, int | None]:
     """Serialise at most `cap` solutions.
 
@@ -126,8 +158,7 @@ def _solutions(result: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, in
     names = [var.value for var in result.variables]
     rows = list(islice(result, cap + 1))
     truncated = cap if len(rows) > cap else None
-    bindings = [{name: _term_json(row[name]) for name in names if row[name] is not None} for row in rows[:cap]]
-    body = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+    body = _json_results(names, rows[:cap]).encode()
     if fmt != "json":
         body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(
             format=_RESULTS_FORMATS[fmt])

@@ -22,7 +22,8 @@ from werkzeug.datastructures import MIMEAccept
 
 from endpoint_support import SAMPLE, Trap
 from pipeline.sparql_formats import choose
-from pipeline.sparql_workers import Job, OutOfMemory, Overloaded, TimedOut, WorkerLost, WorkerPool, cut_network
+from pipeline.sparql_workers import (Job, OutOfMemory, Overloaded, TimedOut, WorkerLost, WorkerPool, _json_results,
+                                     _term_json, cut_network)
 from test_endpoint import HUNGRY, RUNAWAY
 
 
@@ -179,3 +180,23 @@ def test_a_query_over_the_memory_limit_loses_only_its_worker(sample_store):
         assert small.run(_job("ASK {}"), 30, 30).body == b'{"head":{},"boolean":true}'
     finally:
         small.close()
+
+
+def test_json_results_write_every_kind_of_term_as_the_results_format_says():
+    """The writer builds the JSON text itself: it must say what a dict per term would."""
+    store = pyoxigraph.Store()
+    subject, other = pyoxigraph.NamedNode("http://example.org/s"), pyoxigraph.NamedNode("http://example.org/o")
+    objects = [pyoxigraph.Literal('a "quoted"\nline, ünïcode'), pyoxigraph.Literal("chat", language="fr"),
+               pyoxigraph.Literal("7", datatype=pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+               pyoxigraph.BlankNode("b1"), other]
+    for index, obj in enumerate(objects):
+        store.add(pyoxigraph.Quad(subject, pyoxigraph.NamedNode(f"http://example.org/p{index}"), obj))
+    query = "SELECT ?s ?o ?none ?t WHERE { ?s ?p ?o BIND(TRIPLE(?s, ?p, ?o) AS ?t) } ORDER BY ?p"
+    names = ["s", "o", "none", "t"]
+    written = json.loads(_json_results(names, list(store.query(query))))
+    assert written["head"] == {"vars": names}
+    expected = [{name: _term_json(row[name]) for name in names if row[name] is not None} for row in store.query(query)]
+    assert written["results"]["bindings"] == expected
+    assert [b["o"]["type"] for b in expected] == ["literal", "literal", "literal", "bnode", "uri"]
+    assert expected[1]["o"]["xml:lang"] == "fr" and "datatype" in expected[2]["o"]
+    assert all("none" not in binding and binding["t"]["type"] == "triple" for binding in expected)
