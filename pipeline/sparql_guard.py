@@ -46,6 +46,7 @@ class CheckedQuery:
     form: Form
     from_graphs: tuple[str, ...]  # FROM, resolved to absolute IRIs
     from_named_graphs: tuple[str, ...]  # FROM NAMED
+    limit: int | None = None  # a SELECT's own LIMIT (the outermost one), which bounds its rows
 
 
 def _nodes(tree) -> Iterator[CompValue]:
@@ -93,4 +94,6 @@ def check_query(text: str, stored_graphs: frozenset[str], base_iri: str | None =
             "FROM / FROM NAMED may only name graphs stored here (this endpoint never fetches data); "
             f"not stored: {', '.join(unknown)}. The list of graphs is in the service description."
         )
-    return CheckedQuery(_FORMS[query.name], tuple(default), tuple(named))
+    modifiers = query["limitoffset"] if query.name == "SelectQuery" and "limitoffset" in query else {}
+    limit = int(modifiers["limit"]) if "limit" in modifiers else None
+    return CheckedQuery(_FORMS[query.name], tuple(default), tuple(named), limit)

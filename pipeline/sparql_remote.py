@@ -152,7 +152,7 @@ class RemoteEvaluator:
             raise Overloaded()
         try:
             with self._answer(job.query, base, dataset, checked.form, time_limit) as result:
-                return render(result, checked.form, job)
+                return render(result, checked, job)
         except StoreFailed as exc:
             return Outcome(exc.status, str(exc).encode())
         finally:

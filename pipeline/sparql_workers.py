@@ -150,7 +150,7 @@ def _term_text(term) -> str:
 
 
 def _solutions(result: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, int | None]:
-    """Serialise at most `cap` solutions.
+    """Serialise at most `cap` solutions, for a query that may return more.
 
     pyoxigraph serialises a whole result iterator or nothing, so the capped rows
     are written as SPARQL JSON here and pyoxigraph converts that to the other formats.
@@ -187,18 +187,22 @@ def evaluate(store: ox.Store, check, job: Job) -> Outcome:
         return Outcome(400, str(exc).encode())
     except (SyntaxError, ValueError) as exc:  # pyoxigraph's parser, or a graph IRI that is not an IRI
         return Outcome(400, f"Query rejected: {exc}".encode())
-    return render(result, checked.form, job)
+    return render(result, checked, job)
 
 
-def render(result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], form: Form, job: Job) -> Outcome:
+def render(result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], checked: CheckedQuery,
+           job: Job) -> Outcome:
     """Serialise a query's result in the format the job asks for, cut at its row cap.
 
     `result` is consumed lazily, so at most `row_cap + 1` solutions or triples are read:
     the same path serves the embedded store and an external one (pipeline.sparql_remote).
     """
+    form = checked.form
     fmt = job.formats.for_form(form)
     truncated = None
-    if form is Form.BOOLEAN:
+    if form is Form.BOOLEAN or (form is Form.SOLUTIONS and checked.limit is not None
+                                and checked.limit <= job.row_cap):
+        # The query's own LIMIT keeps it within the cap: pyoxigraph writes it, in any format.
         body = result.serialize(format=_RESULTS_FORMATS[fmt.name])
     elif form is Form.SOLUTIONS:
         body, truncated = _solutions(result, fmt.name, job.row_cap)
