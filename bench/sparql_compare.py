@@ -19,7 +19,8 @@ The geometric mean of the medians over the mix gives one figure per engine. To s
 our time goes, the same rounds also time each query in-process through our worker's
 `evaluate` (guard, evaluation, our JSON writer) and through pyoxigraph's own JSON
 serialiser; then the guard's parse of each query (what a new query text costs, once per
-worker) is timed, the per-request floor (`ASK {}`) of both servers is measured, and the
+worker) is timed, both servers' per-request floor (`ASK {}`) and a page of 10,000 rows asked
+with the query's own LIMIT (what a user paging through results sends) are timed, and the
 query where ours loses most time is profiled.
 
 Datasets: (a) a built publication (`--publication OUT`, or one built here from
@@ -410,7 +411,7 @@ class DatasetRun:
     label: str
     quads: int
     timings: dict[str, dict[str, Timing]] = field(default_factory=dict)  # engine -> query -> timing
-    floors: dict[str, float] = field(default_factory=dict)  # engine -> ms for ASK {}
+    probes: dict[str, dict[str, float]] = field(default_factory=dict)  # probe -> engine -> median ms
     guards: dict[str, float] = field(default_factory=dict)  # query -> ms of the guard's parse
     rdflib_skipped: str | None = None
     rdflib_load: float | None = None
@@ -422,6 +423,11 @@ NATIVE, EVALUATE = NativeJsonEngine.name, OurEvaluateEngine.name
 
 
 QUERY_WORKERS = 4  # newsgraph serve's default --query-workers
+# Timed on the two servers besides the mix: what a request costs at the least, and a page of
+# results as a user paging with LIMIT asks for it (within the row cap: pyoxigraph writes it).
+PROBES = [Query("per-request floor, ASK {}", "ASK {}"),
+          Query("a page of 10,000 rows, SELECT with its own LIMIT",
+                "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10000")]
 
 
 def run_dataset(label: str, out: Path, queries: list[Query], settings: Settings, work: Path) -> DatasetRun:
@@ -439,8 +445,9 @@ def run_dataset(label: str, out: Path, queries: list[Query], settings: Settings,
                                  HttpEngine(OXSERVE, oxigraph, settings.timeout), NativeJsonEngine(store),
                                  OurEvaluateEngine(store, base_iri)]
         run.timings = measured(engines, queries, settings)
-        floors = measured([engines[0], engines[2]], [Query("ask", "ASK {}")], settings)
-        run.floors = {name: by_query["ask"].median or 0.0 for name, by_query in floors.items()}
+        probed = measured([engines[0], engines[2]], PROBES, settings)
+        run.probes = {probe.name: {name: by_query[probe.name].median or 0.0 for name, by_query in probed.items()}
+                      for probe in PROBES}
     finally:
         ours.close()
         oxigraph.close()
@@ -513,10 +520,11 @@ def report(run: DatasetRun) -> list[Record]:
         print(f"rdflib skipped: {run.rdflib_skipped}")
     records = query_records(run)
     records += mix_records(run, engines)
-    print(f"\nper-request floor (ASK {{}}): ours {run.floors.get(OURS, 0):.2f} ms, "
-          f"oxigraph serve {run.floors.get(OXSERVE, 0):.2f} ms")
-    records.append(Record(f"sparql per-request floor, ASK {{}} ({run.label}) ours vs oxigraph serve",
-                          run.floors.get(OURS, 0), "ms", "oxigraph serve", run.floors.get(OXSERVE) or None))
+    print()
+    for probe, medians in run.probes.items():
+        print(f"{probe}: ours {medians.get(OURS, 0):.2f} ms, oxigraph serve {medians.get(OXSERVE, 0):.2f} ms")
+        records.append(Record(f"sparql {probe} ({run.label}) ours vs oxigraph serve",
+                              medians.get(OURS, 0), "ms", "oxigraph serve", medians.get(OXSERVE) or None))
     print_breakdown(run)
     records += guard_records(run)
     if run.profiled:
