@@ -100,24 +100,6 @@ class OutOfMemory(WorkerLost):
     """
 
 
-def _term_json(term) -> dict:
-    """A term in the SPARQL 1.1 Query Results JSON format (with the RDF-star triple extension)."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": {"subject": _term_json(term.subject),
-                                        "predicate": _term_json(term.predicate),
-                                        "object": _term_json(term.object)}}
-
-
 def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> str:
     """The SPARQL JSON text of `rows`, written term by term: a term that recurs (an event's or
     an article's IRI, on row after row) is written once. Writing a dict per term and then
@@ -137,7 +119,7 @@ def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> str:
 
 
 def _term_text(term) -> str:
-    """`_term_json(term)` as JSON text, the common terms written without a dict in between."""
+    """A term in the SPARQL 1.1 Query Results JSON format (with the RDF-star triple extension), as text."""
     if isinstance(term, ox.NamedNode):
         return '{"type":"uri","value":' + _json_string(term.value) + "}"
     if isinstance(term, ox.Literal):
@@ -146,7 +128,10 @@ def _term_text(term) -> str:
             return text + ',"xml:lang":' + _json_string(term.language) + "}"
         datatype = term.datatype.value
         return text + ("}" if datatype == _XSD_STRING else ',"datatype":' + _json_string(datatype) + "}")
-    return json.dumps(_term_json(term), ensure_ascii=False)
+    if isinstance(term, ox.BlankNode):
+        return '{"type":"bnode","value":' + _json_string(term.value) + "}"
+    return ('{"type":"triple","value":{"subject":' + _term_text(term.subject) + ',"predicate":'
+            + _term_text(term.predicate) + ',"object":' + _term_text(term.object) + "}}")
 
 
 def _solutions(result: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, int | None]:

@@ -25,7 +25,7 @@ from pipeline import sparql_workers
 from pipeline.sparql_formats import choose
 from pipeline.sparql_guard import check_query
 from pipeline.sparql_workers import (Job, OutOfMemory, Overloaded, TimedOut, WorkerLost, WorkerPool, _json_results,
-                                     _term_json, cut_network, evaluate)
+                                     cut_network, evaluate)
 from test_endpoint import HUNGRY, RUNAWAY
 
 
@@ -184,8 +184,26 @@ def test_a_query_over_the_memory_limit_loses_only_its_worker(sample_store):
         small.close()
 
 
+def _term_json(term) -> dict:
+    """A term as the SPARQL 1.1 Query Results JSON format (and its RDF-star extension) spells it."""
+    if isinstance(term, pyoxigraph.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, pyoxigraph.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, pyoxigraph.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                        "predicate": _term_json(term.predicate),
+                                        "object": _term_json(term.object)}}
+
+
 def test_json_results_write_every_kind_of_term_as_the_results_format_says():
-    """The writer builds the JSON text itself: it must say what a dict per term would."""
+    """The writer builds the JSON text itself: it must say what the format's dict per term says."""
     store = pyoxigraph.Store()
     subject, other = pyoxigraph.NamedNode("http://example.org/s"), pyoxigraph.NamedNode("http://example.org/o")
     objects = [pyoxigraph.Literal('a "quoted"\nline, ünïcode'), pyoxigraph.Literal("chat", language="fr"),
