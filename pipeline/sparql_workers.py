@@ -5,6 +5,9 @@ only way to really stop a runaway query is to run it in a process of its own and
 kill that process. Each worker opens the store read-only once and then answers
 jobs over a pipe; the pool hands a job to an idle worker, waits up to the time
 limit, and on expiry kills the worker and starts a fresh one in the background.
+A query goes to the worker that last ran the same text when that one is idle: each
+worker has its own store cache, and the one that ran the query last holds its blocks,
+so a query a client repeats (paging, a dashboard) does not pay for a cold cache.
 A query that runs longer than a few seconds is reniced so that it yields the CPU to
 the short queries beside it; once it finishes its worker gets its priority back (or,
 where the server may not raise priorities, is replaced). Where Linux
@@ -23,8 +26,9 @@ import resource
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -72,6 +76,7 @@ class Outcome:
     media_type: str = "text/plain; charset=utf-8"
     format_name: str = ""
     truncated_at: int | None = None  # the row cap, when it cut the results short
+    worker: int = 0  # the process id of the worker that answered, set by the pool
 
 
 class Overloaded(RuntimeError):
@@ -296,12 +301,16 @@ class _Worker:
 class WorkerPool:
     """A fixed number of query worker processes over one read-only store."""
 
+    AFFINITY_ENTRIES = 4096  # query texts whose last worker is remembered
+
     def __init__(self, store_path: Path, size: int, memory_limit: int = 0, demote_after: float = 2.0):
         self.store_path = store_path
         self.size = size
         self.memory_limit = memory_limit
         self.demote_after = demote_after
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: list[_Worker] = []  # oldest first
+        self._became_idle = threading.Condition()
+        self._last_ran: OrderedDict[int, _Worker] = OrderedDict()  # hash of a query text -> its last worker
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._started = False
@@ -326,10 +335,31 @@ class WorkerPool:
     def _admit(self, worker: _Worker) -> None:
         """Make a new worker available once it has opened the store."""
         if worker.wait_ready(60):
-            self._idle.put(worker)
+            self._release(worker)
         elif not self._closed:
             log.error("a SPARQL worker failed to open the store %s", self.store_path)
             self._retire(worker)
+
+    def _take(self, query: str, wait_limit: float) -> _Worker:
+        """An idle worker for `query`: the one that last ran it if idle, else the one idle longest."""
+        key = hash(query)
+        with self._became_idle:
+            if not self._became_idle.wait_for(lambda: self._idle, timeout=wait_limit):
+                raise Overloaded()
+            worker = self._last_ran.get(key)
+            if worker not in self._idle:
+                worker = self._idle[0]
+            self._idle.remove(worker)
+            self._last_ran[key] = worker
+            self._last_ran.move_to_end(key)
+            if len(self._last_ran) > self.AFFINITY_ENTRIES:
+                self._last_ran.popitem(last=False)
+        return worker
+
+    def _release(self, worker: _Worker) -> None:
+        with self._became_idle:
+            self._idle.append(worker)
+            self._became_idle.notify()
 
     def _respawn_later(self) -> None:
         self._wanted.put(True)
@@ -355,10 +385,7 @@ class WorkerPool:
     def run(self, job: Job, time_limit: float, wait_limit: float) -> Outcome:
         """Evaluate `job` on a free worker within `time_limit` seconds."""
         self.start()
-        try:
-            worker = self._idle.get(timeout=wait_limit)
-        except queue.Empty:
-            raise Overloaded() from None
+        worker = self._take(job.query, wait_limit)
         started = time.monotonic()
         try:
             worker.conn.send(job)
@@ -379,8 +406,8 @@ class WorkerPool:
         if worker.demoted and not worker.restore_priority():
             self._replace(worker)  # without CAP_SYS_NICE a process cannot be given its priority back
         else:
-            self._idle.put(worker)
-        return outcome
+            self._release(worker)
+        return replace(outcome, worker=worker.process.pid)
 
     def close(self) -> None:
         with self._lock:

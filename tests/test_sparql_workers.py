@@ -157,6 +157,16 @@ def test_a_killed_worker_is_reported_and_replaced(pool):
     assert len(_wait_for(2) - before) == 1
 
 
+def test_a_repeated_query_goes_back_to_the_worker_that_ran_it(pool):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    _wait_for(2)
+    first = pool.run(_job(count), 30, 30).worker
+    assert pool.run(_job(count), 30, 30).worker == first  # the other worker had been idle longer
+    other = pool.run(_job("ASK { ?s ?p ?o }"), 30, 30).worker
+    assert other != first  # a new text goes to the worker idle longest
+    assert pool.run(_job(count), 30, 30).worker == first
+
+
 def test_no_free_worker_in_time_is_overload(sample_store):
     single = WorkerPool(sample_store, size=1, demote_after=0.05)
     single.start()
