@@ -181,6 +181,7 @@ def write(path: Path, fingerprint_: str, articles: Mapping[str, ArticleRecord], 
                             "nodes": [numbers.setdefault(node, len(numbers)) for node in record.nodes],
                             "validation": record.validation.to_json()}
     data = {"fingerprint": fingerprint_, "nodes": [[node, digests.of(node)] for node in numbers], "articles": rows}
-    # compressed: the reports (N-Triples, most of the size) repeat the same few shapes and messages
+    # compressed: the reports (N-Triples, most of the size) repeat the same few shapes and messages.
+    # json.dumps, not json.dump: dump streams through json's Python encoder, dumps uses the C one.
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as file:
-        json.dump(data, file, separators=(",", ":"))
+        file.write(json.dumps(data, separators=(",", ":")))

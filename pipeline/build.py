@@ -104,7 +104,7 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions) -> BuildRes
                                        scheduler=options.scheduler, progress=options.progress)
         rejections = [*ingested.rejections, *extracted.failures]
         last = publication.current(out) if (out / publication.CURRENT).is_dir() else None
-        writer = StoreWriter(release.store, StoredGraphs.of(last) if last else None)
+        writer = StoreWriter(release.store, StoredGraphs.of(last) if last else None, kept=out / "cache" / "graphs")
         records = Records.read(last.article_records, article_records.fingerprint(minter.base)) if last else None
         stored = _store_validated(list(extracted.extractions), minter, release, writer, out / "cache",
                                   options.workers, options.progress, timings, _event_keys(last), records)

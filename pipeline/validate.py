@@ -9,7 +9,6 @@ article, focus node, shape and message.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import io
@@ -139,7 +138,9 @@ class Validation:
     def to_json(self) -> dict:
         """As JSON data (the validation cache, the article records), the report with the digest
         it is checked against when read back."""
-        return {"conforms": self.conforms, "results": [dataclasses.asdict(r) for r in self.results],
+        # vars, not dataclasses.asdict: the fields are strings, and asdict's deep copy took seconds
+        # for the half million results of a 10,000-article build's records
+        return {"conforms": self.conforms, "results": [dict(vars(r)) for r in self.results],
                 "report": self.report, "report_digest": _report_digest(self.report)}
 
     @classmethod

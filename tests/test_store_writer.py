@@ -97,3 +97,43 @@ def test_past_its_limit_after_a_quarantine_or_without_a_previous_store_the_write
     first = StoreWriter(tmp_path / "first")
     first.add(KEPT, document("a"))
     assert first.changes is None
+
+
+def test_a_large_graph_is_compared_with_its_kept_file_not_read_back_from_the_store(tmp_path, monkeypatch):
+    kept = tmp_path / "kept"
+    first = StoreWriter(tmp_path / "old", kept=kept, keep_bytes=1)
+    first.add(KEPT, document("a", "b"))
+    first.close()
+    previous = StoredGraphs(tmp_path / "old", dict(first.digests))
+    assert [p.name for p in kept.iterdir()] == [f"{previous.digests[KEPT]}.nt"]
+
+    def unread(*_):
+        raise AssertionError("the graph was read back from the store")
+
+    monkeypatch.setattr("pipeline.store.graph_lines", unread)
+    writer = StoreWriter(tmp_path / "new", previous, kept=kept, keep_bytes=1)
+    writer.add(KEPT, document("b", "c"))
+    assert quads(writer.close()) == {(KEPT, "b"), (KEPT, "c")}
+    assert [b"".join(lines) for lines in (writer.changes.added, writer.changes.removed)] == [document("c"),
+                                                                                          document("a")]
+    # the previous build's file stays (that build may still be the one served), the one before goes
+    assert sorted(p.name for p in kept.iterdir()) == sorted(f"{d}.nt" for d in (previous.digests[KEPT],
+                                                                                 writer.digests[KEPT]))
+    newer = StoreWriter(tmp_path / "newer", StoredGraphs(tmp_path / "new", dict(writer.digests)), kept=kept,
+                        keep_bytes=1)
+    newer.add(KEPT, document("c"))
+    newer.close()
+    assert previous.digests[KEPT] + ".nt" not in {p.name for p in kept.iterdir()}
+
+
+def test_without_its_kept_file_a_graph_is_compared_with_the_store(tmp_path):
+    kept = tmp_path / "kept"
+    first = StoreWriter(tmp_path / "old", kept=kept, keep_bytes=1)
+    first.add(KEPT, document("a", "b"))
+    first.close()
+    for path in kept.iterdir():
+        path.unlink()
+    writer = StoreWriter(tmp_path / "new", StoredGraphs(tmp_path / "old", dict(first.digests)), kept=kept,
+                         keep_bytes=1)
+    writer.add(KEPT, document("b", "c"))
+    assert quads(writer.close()) == {(KEPT, "b"), (KEPT, "c")} and writer.written == 1
