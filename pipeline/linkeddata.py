@@ -104,10 +104,13 @@ def create_blueprint(site_dir: Path, store_path: Path | None, describe: Describe
         if not path.startswith("event/") or "/" in path.removeprefix("event/"):
             return None
         base = base_iri()
-        for triple in described(base + "id/" + path):
-            if triple.predicate.value == REPLACED_BY and triple.object.value.startswith(base):
-                return triple.object.value.removeprefix(base)
-        return None
+        iri = base + "id/" + path
+        if describe is None and (store := reader()) is not None:  # one index lookup, not a description
+            found = store.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(REPLACED_BY), None)
+            successors = [quad.object for quad in found]
+        else:
+            successors = [t.object for t in described(iri) if t.predicate.value == REPLACED_BY]
+        return next((s.value.removeprefix(base) for s in successors if s.value.startswith(base)), None)
 
     @bp.route("/.well-known/void")
     def void() -> Response:
@@ -131,10 +134,10 @@ def create_blueprint(site_dir: Path, store_path: Path | None, describe: Describe
             return document(suffixed["stem"], suffixed["suffix"])
         suffix = NEGOTIABLE.get(request.accept_mimetypes.best_match(list(NEGOTIABLE), default="text/html"),
                                 "html")
+        if successor := replaced_by(path):  # before the site's page, which is for hosts that serve files
+            return redirect(request.script_root + "/" + successor, code=301)
         if exists(f"id/{path}.html"):
             target = f"{path}.{suffix}"
-        elif successor := replaced_by(path):
-            return redirect(request.script_root + "/" + successor, code=301)
         elif suffix == "html":
             page = owner_page(path)
             if page is None:

@@ -172,8 +172,9 @@ class SiteWriter:
             events = spool("event", "events")
             articles = spool("article", "articles")
             types = spool("type", "event_types")
-            self._resource_pages({"actor": actors, "place": places, "event": events, "article": articles},
-                                 workers)
+            replaced = spool("replaced", "replaced_events")
+            self._resource_pages({"actor": actors, "place": places, "event": events, "article": articles,
+                                  "replaced": replaced}, workers)
             self._event_types(types, events)
             self._site_pages(actors, places, events, articles, types)
         self.views.forget()  # the dumps come next: leave them the memory
@@ -219,7 +220,8 @@ class SiteWriter:
         The counts are returned, not kept, for whichever process collects them."""
         drawn = Drawn()
         counted = self.pages, self.documents
-        draws = {"actor": self._entity, "place": self._entity, "event": self._event, "article": self._article}
+        draws = {"actor": self._entity, "place": self._entity, "event": self._event, "article": self._article,
+                 "replaced": self._replaced}
         for iri, kind in items:
             self._resource_page(iri, kind, draws[kind], drawn)
         drawn.pages, drawn.documents = self.pages - counted[0], self.documents - counted[1]
@@ -262,6 +264,13 @@ class SiteWriter:
     def _article(self, iri: str, _kind: str) -> None:
         view = self.views.article(iri)
         self.resource_page("article.html", iri, article=view, title=view.label)
+
+    def _replaced(self, iri: str, _kind: str) -> None:
+        """A retired event IRI: a page that sends the reader on to the event that took its mentions,
+        for sites served as files (`newsgraph serve` answers such an IRI with a 301 itself)."""
+        found = self.reader.select("replaced_event", e=ox.NamedNode(iri))[0]
+        successor = self.paths.link(found["successor"].value, text(found.get("label")))
+        self.resource_page("replaced.html", iri, successor=successor, title=f"Merged into {successor.label}")
 
     def _event_types(self, types: Spool, events: Spool) -> None:
         """A page per event type in use, listing its first PAGE_SIZE events (with pages) by date."""

@@ -149,7 +149,8 @@ def test_a_replaced_event_iri_moves_permanently_to_its_successor(tmp_path):
     store.add(ox.Quad(ox.NamedNode(base + "id/event/old"), ox.NamedNode(REPLACED_BY),
                       ox.NamedNode(base + "id/event/new"), ox.NamedNode(base + "graph/resolved")))
     del store
-    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "id" / "event").mkdir(parents=True)
+    (tmp_path / "site" / "id" / "event" / "old.html").write_text("the page for sites served as files")
     app = Flask(__name__, static_folder=None)
     app.register_blueprint(create_blueprint(tmp_path / "site", tmp_path / "store"))
     client = app.test_client()

@@ -245,6 +245,25 @@ def test_a_malformed_resource_is_named_and_the_rest_published(tmp_path):
     assert "id/event/2024-12-05-attack-hama.html" not in page(tmp_path, "events.html").links
 
 
+def test_a_retired_event_iri_has_a_page_that_sends_the_reader_to_its_successor(tmp_path):
+    store = sample_store()
+    retired, successor = f"{BASE}id/event/2024-12-06-pullout-homs", f"{BASE}id/event/2024-12-06-withdraw-homs"
+    store.add(ox.Quad(ox.NamedNode(retired), ox.NamedNode("http://purl.org/dc/terms/isReplacedBy"),
+                      ox.NamedNode(successor), ox.NamedNode(f"{BASE}graph/resolved")))
+    summary = publish(store, tmp_path, BASE)
+    assert summary.problems == ()
+    html = (tmp_path / "id/event/2024-12-06-pullout-homs.html").read_text(encoding="utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=../../id/event/2024-12-06-withdraw-homs.html">' in html
+    assert "../../id/event/2024-12-06-withdraw-homs.html" in Page(html).links
+    label = next(iter(store.query(f"SELECT ?l WHERE {{ GRAPH ?g {{ <{successor}> rdfs:label ?l }} }}",
+                                  prefixes={"rdfs": "http://www.w3.org/2000/01/rdf-schema#"})))["l"].value
+    assert f"Merged into {label}" in Page(html).text
+    document = ox.parse(path=str(tmp_path / "id/event/2024-12-06-pullout-homs.ttl"), format=ox.RdfFormat.TURTLE)
+    assert {(t.predicate.value, t.object.value) for t in document} == {
+        ("http://purl.org/dc/terms/isReplacedBy", successor)}
+    assert "id/event/2024-12-06-pullout-homs.html" not in page(tmp_path, "events.html").links
+
+
 def test_publishing_the_sample_reports_no_problems(site):
     _, summary = site
     assert summary.problems == ()
