@@ -20,15 +20,16 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Iterator, Protocol, Sequence
 from urllib.parse import parse_qs
 
 import click
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
+from werkzeug.wsgi import ClosingIterator
 
 from pipeline import endpoint_page
 from pipeline.sparql_description import describe
@@ -173,7 +174,7 @@ def _formats(params: dict[str, list[str]]) -> Choice:
         raise RequestError(400, str(exc)) from None
 
 
-def _response(body: bytes | str, status: int = 200, media_type: str = "text/plain; charset=utf-8",
+def _response(body: bytes | str | Iterator[bytes], status: int = 200, media_type: str = "text/plain; charset=utf-8",
               headers: dict[str, str] | None = None) -> Response:
     response = Response(body, status=status, content_type=media_type)
     response.headers["Vary"] = "Accept"
@@ -295,7 +296,8 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
                   default_graphs=tuple(params["default-graph-uri"]) if "default-graph-uri" in params else None,
                   named_graphs=tuple(params["named-graph-uri"]) if "named-graph-uri" in params else None,
                   formats=formats, row_cap=config.row_cap, base_iri=request.base_url)
-        with limiter.slot(request.remote_addr or "unknown"):
+        with ExitStack() as in_flight:
+            in_flight.enter_context(limiter.slot(request.remote_addr or "unknown"))
             try:
                 outcome = pool.run(job, config.time_limit, config.queue_wait)
             except TimedOut:
@@ -308,12 +310,15 @@ def create_blueprint(store_path: Path, extra_graphs: Sequence[tuple[Path, str]] 
                 raise RequestError(503, out_of_memory_message(config.worker_memory)) from None
             except WorkerLost:
                 raise RequestError(500, "The query stopped its worker unexpectedly; it was not completed.") from None
+            body = outcome.body
+            if not isinstance(body, bytes):  # streamed: the query is in flight until its last chunk
+                body = ClosingIterator(body, in_flight.pop_all().close)
         headers = {}
         if outcome.truncated_at is not None:
             headers["NewsGraph-Row-Cap"] = str(outcome.truncated_at)
             headers["Warning"] = (f'199 newsgraph "Results cut at the row cap of {outcome.truncated_at}; '
                                   'use LIMIT and OFFSET to page through them"')
-        return _response(outcome.body, outcome.status, outcome.media_type, headers)
+        return _response(body, outcome.status, outcome.media_type, headers)
 
     def service_description(params: dict[str, list[str]]) -> Response:
         fmt = _formats(params).graph

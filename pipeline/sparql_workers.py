@@ -5,6 +5,11 @@ only way to really stop a runaway query is to run it in a process of its own and
 kill that process. Each worker opens the store read-only once and then answers
 jobs over a pipe; the pool hands a job to an idle worker, waits up to the time
 limit, and on expiry kills the worker and starts a fresh one in the background.
+A large JSON answer is streamed: the worker writes its rows a chunk at a time to the
+pipe and the server sends each on as it comes (chunked HTTP), so neither process holds
+the whole text. The status and the row-cap header are decided before the first chunk
+(once the rows up to the cap are read); a worker that dies or runs out of time after
+that ends the response short, and the client sees an incomplete answer, not a short one.
 A query goes to the worker that last ran the same text when that one is idle: each
 worker has its own store cache, and the one that ran the query last holds its blocks,
 so a query a client repeats (paging, a dashboard) does not pay for a cold cache.
@@ -27,7 +32,7 @@ import signal
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice
@@ -67,12 +72,20 @@ class Job:
     base_iri: str
 
 
+# Rows of a streamed answer written (and sent through the pipe) at a time
+STREAM_ROWS = 2_000
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """A worker's answer: a response body, or a refusal with its status and message."""
+    """A worker's answer: a response body, or a refusal with its status and message.
+
+    The body of a streamed answer is an iterator of chunks, which the receiver must run to its
+    end or close (the pool's worker is busy until then).
+    """
 
     status: int
-    body: bytes
+    body: bytes | Iterator[bytes]
     media_type: str = "text/plain; charset=utf-8"
     format_name: str = ""
     truncated_at: int | None = None  # the row cap, when it cut the results short
@@ -106,9 +119,14 @@ class OutOfMemory(WorkerLost):
 
 
 def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> str:
-    """The SPARQL JSON text of `rows`, written term by term: a term that recurs (an event's or
-    an article's IRI, on row after row) is written once. Writing a dict per term and then
-    dumping them all took a fifth of a large query's time on the endpoint."""
+    """The SPARQL JSON text of `rows`."""
+    return "".join(_json_chunks(names, rows, len(rows) or 1))
+
+
+def _json_chunks(names: list[str], rows: list[ox.QuerySolution], size: int) -> Iterator[str]:
+    """The SPARQL JSON text of `rows`, `size` rows a piece, written term by term: a term that
+    recurs (an event's or an article's IRI, on row after row) is written once. Writing a dict per
+    term and then dumping them all took a fifth of a large query's time on the endpoint."""
     keys = [_json_string(name) + ":" for name in names]
     written: dict = {}
 
@@ -118,9 +136,14 @@ def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> str:
             text = written[value] = _term_text(value)
         return text
 
-    bindings = ",".join("{" + ",".join(key + term(value) for key, value in zip(keys, row) if value is not None) + "}"
-                        for row in rows)
-    return f'{{"head":{{"vars":{json.dumps(names, ensure_ascii=False)}}},"results":{{"bindings":[{bindings}]}}}}'
+    head = f'{{"head":{{"vars":{json.dumps(names, ensure_ascii=False)}}},"results":{{"bindings":['
+    for start in range(0, len(rows), size):
+        bindings = ",".join("{" + ",".join(key + term(value) for key, value in zip(keys, row) if value is not None)
+                            + "}" for row in rows[start:start + size])
+        yield (head if start == 0 else ",") + bindings
+        if len(written) > size * len(names):  # what later rows repeat is mostly near them: bound the cache
+            written.clear()
+    yield (head if not rows else "") + "]}}"
 
 
 def _term_text(term) -> str:
@@ -139,8 +162,10 @@ def _term_text(term) -> str:
             + _term_text(term.predicate) + ',"object":' + _term_text(term.object) + "}}")
 
 
-def _solutions(result: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, int | None]:
-    """Serialise at most `cap` solutions, for a query that may return more.
+def _solutions(result: ox.QuerySolutions, fmt: str, cap: int, stream: bool) -> tuple[bytes | Iterator[bytes],
+                                                                                    int | None]:
+    """Serialise at most `cap` solutions, for a query that may return more; JSON as chunks
+    when `stream` and the rows are more than a chunk.
 
     pyoxigraph serialises a whole result iterator or nothing, so the capped rows
     are written as SPARQL JSON here and pyoxigraph converts that to the other formats.
@@ -148,7 +173,10 @@ def _solutions(result: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, in
     names = [var.value for var in result.variables]
     rows = list(islice(result, cap + 1))
     truncated = cap if len(rows) > cap else None
-    body = _json_results(names, rows[:cap]).encode()
+    del rows[cap:]
+    if fmt == "json" and stream and len(rows) > STREAM_ROWS:
+        return (chunk.encode() for chunk in _json_chunks(names, rows, STREAM_ROWS)), truncated
+    body = _json_results(names, rows).encode()
     if fmt != "json":
         body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(
             format=_RESULTS_FORMATS[fmt])
@@ -167,8 +195,9 @@ def _dataset(job: Job, checked: CheckedQuery) -> dict:
             "named_graphs": [ox.NamedNode(iri) for iri in named]}
 
 
-def evaluate(store: ox.Store, check, job: Job) -> Outcome:
-    """Check, evaluate and serialise one query. `check(text, base)` is the (cached) guard."""
+def evaluate(store: ox.Store, check, job: Job, stream: bool = False) -> Outcome:
+    """Check, evaluate and serialise one query. `check(text, base)` is the (cached) guard;
+    `stream`: a large JSON answer's body is an iterator of chunks."""
     try:
         checked = check(job.query, job.base_iri)
         dataset = _dataset(job, checked)
@@ -177,15 +206,16 @@ def evaluate(store: ox.Store, check, job: Job) -> Outcome:
         return Outcome(400, str(exc).encode())
     except (SyntaxError, ValueError) as exc:  # pyoxigraph's parser, or a graph IRI that is not an IRI
         return Outcome(400, f"Query rejected: {exc}".encode())
-    return render(result, checked, job)
+    return render(result, checked, job, stream)
 
 
 def render(result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], checked: CheckedQuery,
-           job: Job) -> Outcome:
+           job: Job, stream: bool = False) -> Outcome:
     """Serialise a query's result in the format the job asks for, cut at its row cap.
 
     `result` is consumed lazily, so at most `row_cap + 1` solutions or triples are read:
     the same path serves the embedded store and an external one (pipeline.sparql_remote).
+    With `stream`, the body of more than STREAM_ROWS solutions as JSON is an iterator of chunks.
     """
     form = checked.form
     fmt = job.formats.for_form(form)
@@ -195,7 +225,7 @@ def render(result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], ch
         # The query's own LIMIT keeps it within the cap: pyoxigraph writes it, in any format.
         body = result.serialize(format=_RESULTS_FORMATS[fmt.name])
     elif form is Form.SOLUTIONS:
-        body, truncated = _solutions(result, fmt.name, job.row_cap)
+        body, truncated = _solutions(result, fmt.name, job.row_cap, stream)
     else:
         triples = list(islice(result, job.row_cap + 1))
         truncated = job.row_cap if len(triples) > job.row_cap else None
@@ -257,7 +287,7 @@ def _worker_main(conn, store_path: str, memory_limit: int) -> None:
         except EOFError:  # the server went away
             return
         try:
-            outcome = evaluate(store, check, job)
+            outcome = evaluate(store, check, job, stream=True)
         except MemoryError:
             outcome = Outcome(503, out_of_memory_message(memory_limit).encode())
         except OSError as exc:
@@ -265,7 +295,23 @@ def _worker_main(conn, store_path: str, memory_limit: int) -> None:
         except Exception as exc:  # report it to the client and keep serving: one query, one failure
             log.exception("query failed in a worker")
             outcome = Outcome(500, f"The query failed while being evaluated: {exc}".encode())
+        _send(conn, outcome)
+
+
+def _send(conn, outcome: Outcome) -> None:
+    """Send an outcome; a streamed one as its head (body None), its chunks, then an empty chunk.
+    A failure past the head ends the worker, whose closed pipe tells the pool the answer is incomplete."""
+    if isinstance(outcome.body, bytes):
         conn.send(outcome)
+        return
+    conn.send(replace(outcome, body=None))
+    try:
+        for chunk in outcome.body:
+            conn.send_bytes(chunk)
+    except BaseException:
+        log.exception("a streamed answer failed after its head was sent")
+        os._exit(1)
+    conn.send_bytes(b"")
 
 
 class _Worker:
@@ -399,15 +445,29 @@ class WorkerPool:
                 raise TimedOut()
             outcome = worker.conn.recv()
         except (EOFError, OSError) as exc:
-            self._replace(worker)
-            if self.memory_limit and worker.process.exitcode == -signal.SIGABRT:
-                raise OutOfMemory() from exc
-            raise WorkerLost() from exc
+            raise self._lost(worker) from exc
+        if outcome.body is None:
+            return replace(outcome, body=_Chunks(self, worker, started + time_limit), worker=worker.process.pid)
+        self._give_back(worker)
+        return replace(outcome, worker=worker.process.pid)
+
+    def _lost(self, worker: _Worker) -> WorkerLost:
+        """Replace a worker whose pipe broke; the error that says why."""
+        self._replace(worker)
+        return self._failure(worker)
+
+    def _failure(self, worker: _Worker) -> WorkerLost:
+        """Why a worker (now replaced) broke its pipe: the memory limit (Rust aborts), or else."""
+        if self.memory_limit and worker.process.exitcode == -signal.SIGABRT:
+            return OutOfMemory()
+        return WorkerLost()
+
+    def _give_back(self, worker: _Worker) -> None:
+        """A worker that answered goes back to the idle ones, at full priority again."""
         if worker.demoted and not worker.restore_priority():
             self._replace(worker)  # without CAP_SYS_NICE a process cannot be given its priority back
         else:
             self._release(worker)
-        return replace(outcome, worker=worker.process.pid)
 
     def close(self) -> None:
         with self._lock:
@@ -417,3 +477,57 @@ class WorkerPool:
         self._wanted.put(False)  # wakes the spawner, which then ends
         for worker in workers:
             worker.kill()
+
+
+class _Chunks:
+    """A streamed answer's chunks as its worker sends them; at their end the worker goes back to
+    the pool. Closed before the end (the client went away), the worker is replaced. At the
+    deadline the worker is replaced even if nobody reads (the server asks for the next chunk only
+    once the client has taken the last ones), and the answer fails rather than ends short."""
+
+    def __init__(self, pool: WorkerPool, worker: _Worker, deadline: float):
+        self._pool, self._worker, self._deadline = pool, worker, deadline
+        self._lock = threading.Lock()
+        self._done = self._expired = False
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def __iter__(self) -> _Chunks:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._done:
+            if self._expired:
+                raise TimedOut()
+            raise StopIteration
+        try:
+            chunk = self._worker.conn.recv_bytes()
+        except (EOFError, OSError) as exc:
+            self._settle(answered=False)
+            if self._expired or time.monotonic() >= self._deadline:
+                raise TimedOut() from exc
+            raise self._pool._failure(self._worker) from exc
+        if not chunk:
+            self._settle(answered=True)
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        self._settle(answered=False)
+
+    def _expire(self) -> None:
+        self._settle(answered=False, expired=True)
+
+    def _settle(self, answered: bool, expired: bool = False) -> bool:
+        """End the stream once: the worker back to the pool, or replaced. False if it had ended."""
+        with self._lock:
+            if self._done:
+                return False
+            self._done, self._expired = True, expired
+        self._timer.cancel()
+        if answered:
+            self._pool._give_back(self._worker)
+        else:
+            self._pool._replace(self._worker)
+        return True

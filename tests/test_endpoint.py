@@ -24,6 +24,8 @@ from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 from conftest import Server
 from endpoint_support import SAMPLE, Trap, make_publication, raw_request
 from pipeline.endpoint_page import load_examples
+from pipeline.publication import current
+from pipeline.sparql_workers import STREAM_ROWS
 
 BASE = "http://127.0.0.1:5000/"
 RESOLVED = BASE + "graph/resolved"
@@ -397,3 +399,27 @@ def test_service_description_by_format_parameter(sparql):
     graph = Graph().parse(data=response.content, format="nt")
     assert (URIRef(sparql), URIRef("http://www.w3.org/ns/sparql-service-description#endpoint"),
             URIRef(sparql)) in graph
+
+
+def test_a_large_answer_comes_in_chunks_whole_and_holds_its_client_slot_until_sent(publication):
+    """Above a chunk of rows, the worker's JSON is sent on as it comes (chunked HTTP). The query
+    counts against its client's limit until the last chunk is sent."""
+    pairs = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?b ?c ?d ?e ?f"
+    store = pyoxigraph.Store.read_only(str(current(publication).store))
+    expected = len(list(store.query(pairs, use_default_graph_as_union=True)))
+    assert expected > 2 * STREAM_ROWS
+    wide = Server(publication, "--row-cap", str(10 * expected), "--max-client-queries", "1")
+    try:
+        accept = {"Accept": "application/sparql-results+json"}
+        with requests.post(wide.url + "/sparql", data={"query": pairs}, headers=accept, stream=True) as streaming:
+            assert streaming.headers["Transfer-Encoding"] == "chunked"
+            assert "Content-Length" not in streaming.headers and "NewsGraph-Row-Cap" not in streaming.headers
+            parts = streaming.iter_content(64 * 1024)
+            first = next(parts)
+            refused = requests.post(wide.url + "/sparql", data={"query": "ASK {}"}, headers=accept)
+            assert refused.status_code == 429
+            answer = json.loads(first + b"".join(parts))
+        assert len(answer["results"]["bindings"]) == expected
+        assert requests.post(wide.url + "/sparql", data={"query": "ASK {}"}, headers=accept).json()["boolean"]
+    finally:
+        wide.stop()

@@ -159,7 +159,9 @@ def test_a_killed_worker_is_reported_and_replaced(pool):
 
 def test_a_repeated_query_goes_back_to_the_worker_that_ran_it(pool):
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    _wait_for(2)
+    deadline = time.monotonic() + 30
+    while len(pool._idle) < 2 and time.monotonic() < deadline:  # both have opened the store
+        time.sleep(0.05)
     first = pool.run(_job(count), 30, 30).worker
     assert pool.run(_job(count), 30, 30).worker == first  # the other worker had been idle longer
     other = pool.run(_job("ASK { ?s ?p ?o }"), 30, 30).worker
@@ -261,3 +263,54 @@ def test_a_limit_above_the_row_cap_is_still_cut_at_the_cap(sample_store):
     outcome = _evaluate(store, "SELECT * WHERE { ?s ?p ?o } LIMIT 100", "json", row_cap=3)
     assert outcome.truncated_at == 3
     assert len(json.loads(outcome.body)["results"]["bindings"]) == 3
+
+
+# Every pair of triples of the sample: rows enough for many chunks, and megabytes of JSON (more
+# than a pipe holds, so the worker is still writing while the test reads the first chunks).
+PAIRS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?b ?c ?d ?e ?f"
+
+
+def _streamed_job(query: str) -> Job:
+    return Job(query, None, None, choose(MIMEAccept(), "json"), row_cap=10**9, base_iri="http://127.0.0.1/sparql")
+
+
+def test_a_large_answer_is_streamed_in_chunks_that_make_the_whole_answer(pool, sample_store):
+    outcome = pool.run(_streamed_job(PAIRS), 60, 30)
+    assert not isinstance(outcome.body, bytes)
+    chunks = list(outcome.body)
+    assert len(chunks) > 2
+    whole = _evaluate(pyoxigraph.Store.read_only(str(sample_store)), PAIRS, "json", row_cap=10**9)
+    assert isinstance(whole.body, bytes)  # evaluated without `stream`: one body
+    assert json.loads(b"".join(chunks)) == json.loads(whole.body)
+    assert pool.run(_streamed_job(PAIRS), 60, 30).worker == outcome.worker  # it went back to the pool
+
+
+def test_a_stream_closed_before_its_end_replaces_its_worker(pool):
+    outcome = pool.run(_streamed_job(PAIRS), 60, 30)
+    next(outcome.body)
+    outcome.body.close()  # what the server does when the client goes away
+    assert outcome.worker not in _wait_for(2)
+    assert pool.run(_job("ASK {}"), 30, 30).body == b'{"head":{},"boolean":true}'
+
+
+def test_a_worker_dying_mid_stream_makes_the_answer_fail_not_end_short(pool):
+    outcome = pool.run(_streamed_job(PAIRS), 60, 30)
+    next(outcome.body)
+    os.kill(outcome.worker, signal.SIGKILL)
+    with pytest.raises(WorkerLost):
+        for _ in outcome.body:
+            pass
+    assert len(_wait_for(2)) == 2
+
+
+def test_a_stream_past_its_deadline_is_stopped(pool):
+    started = time.monotonic()
+    outcome = pool.run(_streamed_job(PAIRS), 5, 30)
+    next(outcome.body)
+    # a client slow to read: the worker, blocked on a full pipe, is killed at the deadline
+    time.sleep(5.5 - (time.monotonic() - started))
+    with pytest.raises(TimedOut):
+        for _ in outcome.body:
+            pass
+    assert outcome.worker not in _wait_for(2)  # replaced
+    assert pool.run(_job("ASK {}"), 30, 30).body == b'{"head":{},"boolean":true}'
