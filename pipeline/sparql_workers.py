@@ -519,15 +519,15 @@ class _Chunks:
     def _expire(self) -> None:
         self._settle(answered=False, expired=True)
 
-    def _settle(self, answered: bool, expired: bool = False) -> bool:
-        """End the stream once: the worker back to the pool, or replaced. False if it had ended."""
+    def _settle(self, answered: bool, expired: bool = False) -> None:
+        """End the stream, once (the reader, the server's close and the timer may all try): the
+        worker back to the pool, or replaced."""
         with self._lock:
             if self._done:
-                return False
+                return
             self._done, self._expired = True, expired
         self._timer.cancel()
         if answered:
             self._pool._give_back(self._worker)
         else:
             self._pool._replace(self._worker)
-        return True
