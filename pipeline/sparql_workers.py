@@ -9,7 +9,8 @@ A large JSON answer is streamed: the worker writes its rows a chunk at a time to
 pipe and the server sends each on as it comes (chunked HTTP), so neither process holds
 the whole text. The status and the row-cap header are decided before the first chunk
 (once the rows up to the cap are read); a worker that dies or runs out of time after
-that ends the response short, and the client sees an incomplete answer, not a short one.
+that breaks the response off before its last chunk, so the client sees an error rather
+than an answer that looks complete.
 A query goes to the worker that last ran the same text when that one is idle: each
 worker has its own store cache, and the one that ran the query last holds its blocks,
 so a query a client repeats (paging, a dashboard) does not pay for a cold cache.
@@ -81,7 +82,8 @@ class Outcome:
     """A worker's answer: a response body, or a refusal with its status and message.
 
     The body of a streamed answer is an iterator of chunks, which the receiver must run to its
-    end or close (the pool's worker is busy until then).
+    end or close (the pool's worker is busy until then). On its way through the pipe, the head
+    of a streamed answer has the body None, and the chunks follow (`_send`).
     """
 
     status: int
