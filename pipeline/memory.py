@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -24,3 +24,21 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def long_lived_objects() -> Iterator[Callable[[], None]]:
+    """A scope (a build) whose stages make structures of millions of objects read to its end.
+
+    Yields `keep`: called once a stage has made such structures (the extractions, the linked
+    corpus and its resolved graph, their digests), it freezes every object alive then
+    (`gc.freeze`), and no later collection scans them again. Without it, the main process of
+    an incremental build of a 10,000-article publication spent tens of seconds in the
+    collector's full collections over objects that never become garbage; processes forked
+    after a `keep` inherit the frozen state. Leaving the scope unfreezes them all, so that
+    what it made is collected once dropped.
+    """
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()

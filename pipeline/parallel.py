@@ -78,17 +78,21 @@ def _read_safely(article: Article, reader: Reader, *, doc=None, nlp=None) -> Art
 
 def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, workers: int = 0,
                    scheduler: str | None = None, progress: Callable | None = None,
-                   reader: Reader = read_doc) -> Extracted:
+                   reader: Reader = read_doc, keep: Callable[[], None] | None = None) -> Extracted:
     """Extract every article, reusing cached extractions of unchanged articles.
 
     With `scheduler` (a Dask scheduler address) the work goes to that cluster; with
     `workers` > 0 to a local cluster of that many worker processes (unless there is one
     batch to do); else it runs here. Either way articles go BATCH at a time. Results
-    come back in the order of `articles`, wherever they ran.
+    come back in the order of `articles`, wherever they ran. `keep`, when given, is called
+    once the cached extractions are read, before the rest are extracted (a build freezes
+    them there: see memory.long_lived_objects).
     """
     fingerprint = extractor_fingerprint()
     with closing(ExtractionCache(cache)) if cache is not None else nullcontext() as stored:
         cached = stored.read(articles, fingerprint) if stored else {}
+        if keep is not None:
+            keep()
         results, todo = _extract_missing(articles, cached, workers, scheduler, progress, reader)
         if stored:
             stored.write((r for r in results if isinstance(r, ArticleExtraction)), fingerprint, {a.id for a in articles})

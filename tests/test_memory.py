@@ -1,10 +1,13 @@
-"""The collector pause leaves the garbage collector as it found it."""
+"""The collector pause leaves the garbage collector as it found it; objects kept through a build are
+frozen out of its scans and given back at the end."""
 
 from __future__ import annotations
 
 import gc
 
-from pipeline.memory import collector_paused
+import pytest
+
+from pipeline.memory import collector_paused, long_lived_objects
 
 
 def test_the_collector_is_paused_in_the_block_and_left_as_it_was():
@@ -24,3 +27,26 @@ def test_the_collector_is_paused_in_the_block_and_left_as_it_was():
         assert not gc.isenabled()  # a caller's own pause is not ended by the block
     finally:
         gc.enable()
+
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_kept_objects_are_frozen_until_the_scope_ends_and_collected_after():
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(KeyError):
+        with long_lived_objects() as keep:
+            cycle = _Cycle()
+            keep()
+            assert gc.get_freeze_count() > 0
+            del cycle
+            assert not any(isinstance(o, _Cycle) for o in gc.get_objects())  # out of the collector's sight
+            gc.collect()
+            assert gc.get_freeze_count() > 0  # a collection in the scope leaves them alone
+            raise KeyError("an error in the scope")
+    assert gc.get_freeze_count() == 0
+    assert any(isinstance(o, _Cycle) for o in gc.get_objects())
+    gc.collect()
+    assert not any(isinstance(o, _Cycle) for o in gc.get_objects())  # garbage once the scope ended
