@@ -22,6 +22,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +30,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .describe import description, write_descriptions
-from .dumps import FORMATS, Dump, Pieces, compose, make_pieces, write_dumps
+from .dumps import FORMATS, Dump, Piece, Pieces, compose, make_pieces, write_dumps
 from .ontology_docs import documented_terms, render_ontology_docs
 from .reason import ontology_graph
 from .reuse import UnionChanges, beside_site, union_changes
@@ -100,11 +101,10 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
                 # short ones to even out with.
                 made = [pool.run(make_pieces, layout.folder, chunk) for chunk in layout.chunks(workers)]
                 examples_found = pool.run(first_instances, base) if firsts is None else None
-                writer.write(pool)
-                layout.add(piece for chunk in made for piece in chunk.result())
-                done = layout.done()
-                composed = [pool.run(compose, downloads, layout.folder, done, form.file) for form in FORMATS]
-                dumps = [dump.result() for dump in composed]
+                with ThreadPoolExecutor(1) as waiter:
+                    composing = waiter.submit(_compose_when_pieced, pool, layout, made, downloads)
+                    writer.write(pool)
+                    dumps = [dump.result() for dump in composing.result()]
                 firsts = examples_found.result() if examples_found is not None else firsts
             finally:
                 pool.close()
@@ -119,6 +119,17 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
         layout.prune()
     return PublishSummary(writer.pages + 1, writer.documents, tuple(dumps), site_dir, tuple(writer.problems),
                           writer.reused)
+
+
+def _compose_when_pieced(pool: Workers, layout: Pieces, made: Sequence[Future[list[Piece]]],
+                         downloads: Path) -> list[Future[Dump]]:
+    """Queue the composing of each dump on the workers as soon as the pieces are made (this waits
+    on a thread), so that the workers compose while this process draws the site's own pages and
+    listings: composed after the whole site, the 7 GB of a 10,000-article publication's dumps
+    were 17 s that nothing else ran beside."""
+    layout.add(piece for chunk in made for piece in chunk.result())
+    done = layout.done()
+    return [pool.run(compose, downloads, layout.folder, done, form.file) for form in FORMATS]
 
 
 def _checkpoint(store: ox.Store, folder: Path) -> Path | None:
