@@ -112,7 +112,8 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions, keep: Calla
             records = Records.read(last.article_records, article_records.fingerprint(minter.base)) if last else None
         keep()
         stored = _store_validated(list(extracted.extractions), minter, release, writer, out / "cache",
-                                  options.workers, options.progress, timings, _event_keys(last), records, keep)
+                                  options.workers, options.progress, timings, _event_keys(last), records, keep,
+                                  extracted.digests or {})
         store, validations = stored.store, stored.validations
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         with timings.stage("publish"):
@@ -163,7 +164,8 @@ class _Stored:
 
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
                      writer: StoreWriter, cache: Path, processes: int, progress: Callable | None, timings: Timings,
-                     previous: EventKeys | None, records: Records | None, keep: Callable[[], None]) -> _Stored:
+                     previous: EventKeys | None, records: Records | None, keep: Callable[[], None],
+                     extracted: Mapping[str, str]) -> _Stored:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
     Article graphs are mapped, validated and written a few at a time (in `processes`
@@ -175,6 +177,8 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     the store and the validation of every article (published or quarantined). Events keep
     the keys of `previous` (the last release's); the keys given out, the digests of the
     graphs `writer` stored and the articles' records are written into the release.
+    `extracted` is the digest of each extraction as cached (parallel.Extracted.digests), and
+    `keep` is called after each step that makes what later ones read (memory.long_lived_objects).
     """
     validations: dict[str, Validation] = {}
     quarantined: set[str] = set()
@@ -195,7 +199,9 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
         with timings.stage("map, validate, store"):
             with collector_paused():
                 digests = SubjectDigests(context.resolved, context.published_resolved, minter, corpus.extractions)
-                inputs = {a: mapping_inputs(x, _event_keys_of(a, x, context.event_of))
+                as_extracted = {x.article.id: x for x in extractions}
+                inputs = {a: mapping_inputs(x, _event_keys_of(a, x, context.event_of),
+                                            extracted.get(a) if x is as_extracted[a] else None)
                           for a, x in corpus.extractions.items()}
                 unchanged = _unchanged(records, inputs, digests, writer, minter)
             keep()

@@ -13,7 +13,7 @@ import hashlib
 import pickle
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing, nullcontext
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -36,6 +36,9 @@ class Extracted:
     failures: tuple[Rejection, ...]
     reused: int  # taken from the cache
     computed: int
+    # A digest of each extraction's value as the cache stores it (its pickle), by article id;
+    # equal digests, equal extractions (see article_records.mapping_inputs). None without a cache.
+    digests: Mapping[str, str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +99,7 @@ def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, wo
         results, todo = _extract_missing(articles, cached, workers, scheduler, progress, reader)
         if stored:
             stored.write((r for r in results if isinstance(r, ArticleExtraction)), fingerprint, {a.id for a in articles})
+    digests = dict(stored.digests) if stored else None
     fresh = dict(zip((a.id for a in todo), results))
     merged = [cached.get(a.id) or fresh[a.id] for a in articles]
     return Extracted(
@@ -103,6 +107,7 @@ def extract_corpus(articles: Sequence[Article], *, cache: Path | None = None, wo
         failures=tuple(r for r in merged if isinstance(r, Rejection)),
         reused=len(cached),
         computed=len(todo),
+        digests=digests,
     )
 
 
@@ -159,12 +164,13 @@ class ExtractionCache:
     One file read in one pass rather than a file per article, which cold from disk is a
     wait on the disk per article, and a quarter of the size: rows are pickles compressed
     with zlib. A row that does not read back, or a file that is not a database, is a cache
-    miss, never an error.
+    miss, never an error. `digests` holds a digest of each row read or written, by article id.
     """
 
     def __init__(self, folder: Path):
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / CACHE_FILE
+        self.digests: dict[str, str] = {}
         try:
             self._db = self._open()
         except sqlite3.DatabaseError:
@@ -185,6 +191,7 @@ class ExtractionCache:
 
     def _put(self, extraction: ArticleExtraction, fingerprint: str) -> None:
         data = zlib.compress(pickle.dumps(extraction, pickle.HIGHEST_PROTOCOL), 1)
+        self.digests[extraction.article.id] = _row_digest(data)
         self._db.execute("INSERT OR REPLACE INTO extraction VALUES (?, ?, ?)", (extraction.article.id, fingerprint, data))
 
     def _open(self) -> sqlite3.Connection:
@@ -219,6 +226,7 @@ class ExtractionCache:
                         continue
                     if extraction.article == article:
                         found[article_id] = replace(extraction, article=article)
+                        self.digests[article_id] = _row_digest(data)
         except sqlite3.DatabaseError:  # damaged past its header
             self._db.close()
             self._db = self._emptied()
@@ -236,3 +244,9 @@ class ExtractionCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _row_digest(data: bytes) -> str:
+    """What `Extracted.digests` holds for a cache row: its bytes' digest, under a prefix of its own
+    so that it is never taken for a digest made otherwise."""
+    return "cached:" + hashlib.sha256(data).hexdigest()

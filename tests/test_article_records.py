@@ -151,3 +151,29 @@ def test_another_fingerprint_or_unreadable_records_map_every_article(folders, mo
     assert rebuild(corpus, out) == (2, 0)
     current(out).article_records.unlink()
     assert rebuild(corpus, out) == (2, 0)
+
+
+def test_an_extraction_as_cached_is_known_by_its_cache_row_else_by_its_value(tmp_path):
+    from dataclasses import replace
+
+    from pipeline.extract import extract
+    from pipeline.parallel import ExtractionCache
+    from test_link import article
+
+    extraction = extract(article("a", TEXTS["a.txt"][1]))
+    cache = ExtractionCache(tmp_path)
+    cache.write([extraction], "extractor", {"a"})
+    written = cache.digests["a"]
+    cache.close()
+    cache = ExtractionCache(tmp_path)
+    (read,) = cache.read([extraction.article], "extractor").values()
+    assert read == extraction and cache.digests["a"] == written
+
+    keys = ["event-1"] * len(extraction.events)
+    as_cached = article_records.mapping_inputs(read, keys, written)
+    assert as_cached == article_records.mapping_inputs(extraction, keys, written)
+    assert as_cached != article_records.mapping_inputs(read, keys)  # a value made otherwise: mapped again
+    assert article_records.mapping_inputs(read, keys) == article_records.mapping_inputs(extraction, keys)
+    assert as_cached != article_records.mapping_inputs(read, ["event-2"] * len(keys), written)
+    redated = replace(read, article=replace(read.article, date=read.article.date.replace(day=1)))
+    assert article_records.mapping_inputs(redated, keys) != article_records.mapping_inputs(read, keys)
