@@ -165,7 +165,7 @@ class _Stored:
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
                      writer: StoreWriter, cache: Path, processes: int, progress: Callable | None, timings: Timings,
                      previous: EventKeys | None, records: Records | None, keep: Callable[[], None],
-                     extracted: Mapping[str, str]) -> _Stored:
+                     extraction_digests: Mapping[str, str]) -> _Stored:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
     Article graphs are mapped, validated and written a few at a time (in `processes`
@@ -177,7 +177,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     the store and the validation of every article (published or quarantined). Events keep
     the keys of `previous` (the last release's); the keys given out, the digests of the
     graphs `writer` stored and the articles' records are written into the release.
-    `extracted` is the digest of each extraction as cached (parallel.Extracted.digests), and
+    `extraction_digests` is the digest of each extraction as cached (parallel.Extracted.digests), and
     `keep` is called after each step that makes what later ones read (memory.long_lived_objects).
     """
     validations: dict[str, Validation] = {}
@@ -201,7 +201,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
                 digests = SubjectDigests(context.resolved, context.published_resolved, minter, corpus.extractions)
                 as_extracted = {x.article.id: x for x in extractions}
                 inputs = {a: mapping_inputs(x, _event_keys_of(a, x, context.event_of),
-                                            extracted.get(a) if x is as_extracted[a] else None)
+                                            extraction_digests.get(a) if x is as_extracted[a] else None)
                           for a, x in corpus.extractions.items()}
                 unchanged = _unchanged(records, inputs, digests, writer, minter)
             keep()
@@ -360,7 +360,7 @@ def _resolved_ntriples(prepared: Prepared, published: frozenset) -> bytes:
     """The published resolved graph as N-Triples, from the lines validation wrote of the graph it
     indexes (`prepared`: the published triples and the inferences about mentions). By the time the
     graph is stored, the records' digests have written the line of every triple (SubjectDigests), and
-    writing the 3.3M triples of a 10,000-article graph again took 24 s."""
+    writing the 3.3M triples of a 10,000-article graph again took 24 s under the profiler."""
     return "".join([f"{s} {p} {o} .\n" for subject, triples in prepared.resolved.items()
                     for triple, (s, p, o) in zip(triples, prepared.lines_of(subject)) if triple in published]
                    ).encode("utf-8")

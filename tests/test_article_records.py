@@ -13,14 +13,18 @@ import filecmp
 import gzip
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from pipeline import article_records
 from pipeline.build import BuildOptions, build
+from pipeline.extract import extract
+from pipeline.parallel import ExtractionCache
 from pipeline.publication import current
 from test_incremental import canonical_quads
+from test_link import article
 
 TEXTS = {
     "a.txt": ("Rebels take Rastan", "Rebels captured the town of Rastan after two days of clashes with government "
@@ -154,12 +158,6 @@ def test_another_fingerprint_or_unreadable_records_map_every_article(folders, mo
 
 
 def test_an_extraction_as_cached_is_known_by_its_cache_row_else_by_its_value(tmp_path):
-    from dataclasses import replace
-
-    from pipeline.extract import extract
-    from pipeline.parallel import ExtractionCache
-    from test_link import article
-
     extraction = extract(article("a", TEXTS["a.txt"][1]))
     cache = ExtractionCache(tmp_path)
     cache.write([extraction], "extractor", {"a"})
