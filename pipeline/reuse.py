@@ -59,11 +59,13 @@ def beside_site(site_dir: Path, suffix: str) -> Path:
 
 
 def fingerprint(base: str, meta: dict[str, object]) -> str:
-    """What every page shares: templates, page code, library versions, base IRI, dataset description."""
+    """What every page shares: templates, the site's queries, page code, library versions, base IRI,
+    dataset description."""
     digest_ = hashlib.sha256(json.dumps([base, meta], sort_keys=True, default=str).encode())
     for package in ("pyoxigraph", "jinja2", "markupsafe"):
         digest_.update(f"{package}={metadata.version(package)}".encode())
-    sources = sorted((SITE_SOURCE / "templates").iterdir()) + [Path(__file__).with_name(n) for n in PAGE_CODE]
+    sources = (sorted((SITE_SOURCE / "templates").iterdir()) + sorted((SITE_SOURCE / "queries").glob("*.rq"))
+               + [Path(__file__).with_name(n) for n in PAGE_CODE])
     for source in sources:
         digest_.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest_.hexdigest()

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -178,12 +179,44 @@ class Reader:
         self._record(pattern, found)
         return found
 
-    def values(self, node: ox.NamedNode) -> dict[str, list[Term]]:
-        """Everything `node` has, by predicate IRI, in all graphs (each value once)."""
+    def values(self, node: ox.NamedNode, without: Iterable[str] = ()) -> dict[str, list[Term]]:
+        """Everything `node` has, by predicate IRI, in all graphs (each value once), but the
+        predicates `without`.
+
+        Those are left out by the store, which then decodes none of them (a busy actor's
+        ~155,000 links to its mentions took a second to read); the page depends on them all
+        the same (it counts them, see `objects`), so the lookup is recorded as (node, *, *)."""
+        skipped = tuple(without)
         found: dict[str, list[Term]] = {}
-        for triple in self.triples(node, None, None):
-            found.setdefault(triple.predicate.value, []).append(triple.object)
+        if not skipped:
+            for triple in self.triples(node, None, None):
+                found.setdefault(triple.predicate.value, []).append(triple.object)
+            return found
+        query = (f"SELECT DISTINCT ?p ?o WHERE {{ {node} ?p ?o "
+                 f"FILTER(?p NOT IN ({', '.join(f'<{p}>' for p in skipped)})) }}")
+        for predicate, obj in self.store.query(query, use_default_graph_as_union=True):
+            found.setdefault(predicate.value, []).append(obj)
+        self.cover([(node, None, None)])
         return found
+
+    def objects(self, node: ox.NamedNode, predicate: str, limit: int) -> tuple[int, list[Term]]:
+        """How many values `predicate` has on `node`, and the first `limit` of them in a lookup's
+        order: counted and cut by the store, which decodes no others (a page shows 200 of a busy
+        actor's ~78,000 mentions). Recorded as the lookup (node, predicate, *)."""
+        values = {"e": node, "p": ox.NamedNode(predicate)}
+        (counted,) = self.select("object_count", **values)
+        first = [row["o"] for row in islice(self.rows("objects", **values), limit)]
+        self.cover([(node, values["p"], None)])
+        return int(counted["count"].value), first
+
+    def referrers(self, node: ox.NamedNode, limit: int) -> dict[ox.NamedNode, tuple[int, list[Term]]]:
+        """Per property pointing at `node`: how many resources (IRIs) do, and the first `limit`
+        subjects in a lookup's order (IRIs or blank nodes). Counted and cut by the store: a busy
+        actor has ~200,000 such statements. Recorded as the lookup (*, *, node)."""
+        counts = {row["p"]: int(row["count"].value) for row in self.select("referrers", e=node)}
+        self.cover([(None, None, node)])
+        return {prop: (count, [row["s"] for row in islice(self.rows("subjects", p=prop, e=node), limit)])
+                for prop, count in counts.items()}
 
     def cover(self, patterns: Iterable[Pattern]) -> None:
         """Record lookups whose triples were read by a query over exactly those triples (and

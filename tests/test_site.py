@@ -193,6 +193,61 @@ def test_rdf_beside_each_page_matches_embedded_jsonld(site):
         assert isomorphic(turtle, embedded)
 
 
+def test_a_busy_resource_embeds_its_json_ld_less_its_mention_links(tmp_path, monkeypatch):
+    """Above EMBEDDED_MENTION_LINKS links to mentions the page's JSON-LD leaves them out (a busy
+    actor's were most of its page); the .jsonld and .ttl beside it keep every statement."""
+    import dataclasses
+    import datetime
+    from pipeline import site as site_module
+    from pipeline.describe import description
+    ng = rdflib.Namespace("https://w3id.org/newsgraph/ns#")
+    gaf = rdflib.Namespace("http://groundedannotationframework.org/gaf#")
+    homs = rdflib.URIRef(f"{BASE}id/place/homs")
+    meta = dataclasses.asdict(description(BASE, datetime.date(2024, 12, 8)))
+    for bound, embeds_links in ((100, True), (1, False)):
+        monkeypatch.setattr(site_module, "EMBEDDED_MENTION_LINKS", bound)
+        folder = tmp_path / str(bound)
+        site_module.SiteWriter(sample_store(), folder, BASE, meta=meta).draw([(str(homs), "place")])
+        html = page(folder, "id/place/homs.html")
+        embedded = rdflib.Graph().parse(data=json.dumps(html.jsonld()), format="json-ld")
+        beside = rdflib.Graph().parse(folder / "id/place/homs.jsonld", format="json-ld")
+        turtle = rdflib.Graph().parse(folder / "id/place/homs.ttl", format="turtle")
+        links = {t for t in beside if t[1] in (ng.hasMention, gaf.denotedBy)}
+        assert len(links) == 3 and isomorphic(beside, turtle)  # its three mentions
+        if embeds_links:
+            assert isomorphic(embedded, beside)
+        else:
+            assert set(embedded) == set(beside) - links and (homs, ng.hasMention, None) not in embedded
+        assert "Hims" in html.text  # the page itself is the same
+
+
+def test_an_entity_view_reads_its_mentions_and_referrers_through_the_store():
+    """`Reader.values(without=...)`, `objects` and `referrers` give what the lookups would, cut
+    where asked, and are recorded as the lookups a page depends on."""
+    from pipeline.reason import mention_links
+    from pipeline.siteread import Reader
+    store = sample_store()
+    homs = ox.NamedNode(f"{BASE}id/place/homs")
+    has_mention = "https://w3id.org/newsgraph/ns#hasMention"
+    skipped = {str(p) for p in mention_links()}
+    full = Reader(store, BASE).values(homs)
+    reader = Reader(store, BASE)
+    with reader.reading() as reads:
+        own = reader.values(homs, without=skipped)
+        count, first = reader.objects(homs, has_mention, 2)
+        referrers = reader.referrers(homs, 2)
+    assert own == {p: v for p, v in full.items() if p not in skipped} and own
+    assert count == len(full[has_mention]) == 3 and first == full[has_mention][:2]
+    pointing = {}
+    for quad in store.quads_for_pattern(None, None, homs, None):
+        pointing.setdefault(quad.predicate, {})[quad.subject] = None
+    assert set(referrers) == {p for p, s in pointing.items() if any(isinstance(x, ox.NamedNode) for x in s)}
+    for prop, (counted, subjects) in referrers.items():
+        assert counted == sum(isinstance(s, ox.NamedNode) for s in pointing[prop])
+        assert subjects == list(pointing[prop])[:2]
+    assert {(homs, None, None), (homs, ox.NamedNode(has_mention), None), (None, None, homs)} <= set(reads.results)
+
+
 def test_event_document_includes_its_participations(site):
     site_dir, _ = site
     graph = rdflib.Graph().parse(site_dir / "id/event/2024-12-06-withdraw-homs.ttl", format="turtle")
@@ -373,9 +428,10 @@ def test_an_entity_page_records_the_lookups_its_events_query_replaces():
         assert expected <= set(reads.results)
 
 
-def test_referred_to_by_samples_the_first_subjects_and_counts_every_iri():
-    """The sample is the first INVERSE_SAMPLE rows with blank nodes first, then IRIs by value,
-    a subject with two labels giving two rows; the count is of distinct IRIs only."""
+def test_referred_to_by_counts_every_iri_and_shows_a_sorted_sample():
+    """The count is of distinct IRIs only; the sample is INVERSE_SAMPLE rows drawn from the
+    subjects in the store's order, shown blank nodes first, then IRIs by value, a subject with
+    two labels giving two rows. The page depends on every statement pointing at the entity."""
     from pipeline.siteread import Reader
     from pipeline.views import INVERSE_SAMPLE, Views
     store = ox.Store()
@@ -386,18 +442,26 @@ def test_referred_to_by_samples_the_first_subjects_and_counts_every_iri():
     for number, subject in enumerate(subjects):
         for graph in graphs:  # each statement twice: counted once
             store.add(ox.Quad(subject, near, homs, graph))
-        store.add(ox.Quad(subject, label, ox.Literal(f"place {number}"), graphs[0]))
+        store.add(ox.Quad(subject, label, ox.Literal(f"place {59 - number}"), graphs[0]))
+    titled = subjects[-1]  # s000
     title = ox.NamedNode("https://w3id.org/newsgraph/ns#title")
-    store.add(ox.Quad(subjects[-1], title, ox.Literal("a title"), graphs[0]))  # s000: two rows, label first
+    store.add(ox.Quad(titled, title, ox.Literal("a title"), graphs[0]))
     blank = ox.BlankNode()
     store.add(ox.Quad(blank, near, homs, graphs[0]))
-    (inverse,) = Views(Reader(store, BASE))._inverse(homs)
+    reader = Reader(store, BASE)
+    with reader.reading() as reads:
+        (inverse,) = Views(reader)._inverse(homs)
     assert (inverse.prop, inverse.count) == ("near", 60)
-    expected = [(blank.value, blank.value), ("place 59", "https://example.org/s000"),
-                ("a title", "https://example.org/s000")]
-    expected += [(f"place {59 - n}", f"https://example.org/s{n:03d}") for n in range(1, INVERSE_SAMPLE - 2)]
-    assert [(link.label, link.path) for link in inverse.sample] == expected
-    assert len(expected) == INVERSE_SAMPLE
+    rows = [(link.label, link.path) for link in inverse.sample]
+    assert len(rows) == INVERSE_SAMPLE
+    assert rows[0] == (blank.value, blank.value)  # blank nodes first
+    iris = [path for _, path in rows[1:]]
+    assert iris == sorted(iris) and set(iris) <= {s.value for s in subjects}
+    for _, path in rows[1:]:
+        number = int(path[-3:])
+        labels = [label for label, at in rows if at == path]
+        assert labels == ([f"place {number}", "a title"] if path == titled.value else [f"place {number}"])
+    assert (None, None, homs) in reads.results
 
 
 def test_search_index_holds_labels_and_aliases_of_every_page(site):
