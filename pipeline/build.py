@@ -88,7 +88,7 @@ def build(inputs: Sequence[Path], out: Path, options: BuildOptions = BuildOption
 
     Extractions of articles unchanged since the last build into `out` are reused.
     """
-    with publication.exclusive(out), long_lived_objects() as keep:
+    with publication.exclusive(out), publication.sweeping(out), long_lived_objects() as keep:
         return _build(inputs, out, options, keep)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from pathlib import Path
 
 CURRENT = "current"
 RELEASES = "releases"
+SWEPT = ".swept"  # releases moved aside, being removed
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,34 @@ def exclusive(out: Path):
         except BlockingIOError:
             raise BuildInProgress(f"another build is writing into {out}; wait for it to finish") from None
         yield
+
+
+@contextmanager
+def sweeping(out: Path):
+    """Remove every release of `out` but the current one while the block (a build) runs.
+
+    The build keeps the current release as the previous one, for a server that opened it;
+    the others are older, or were left half-written by a killed build, and would go when the
+    build promotes its own. Removing a release unlinks every file of its site (some 300,000,
+    half a minute, at 10,000 articles): so they are moved aside at once and removed by a child
+    process while the build works, and the block ends when that is done. What it could not
+    remove (or a killed sweep left) is tried again by the next."""
+    link = out / CURRENT
+    keep = link.resolve() if link.is_dir() else None
+    swept = out / SWEPT
+    for release in sorted((out / RELEASES).iterdir()) if (out / RELEASES).is_dir() else ():
+        if release.resolve() != keep:
+            swept.mkdir(exist_ok=True)
+            os.replace(release, swept / release.name)
+    if not swept.exists():
+        yield
+        return
+    remover = subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                                str(swept)])
+    try:
+        yield
+    finally:
+        remover.wait()
 
 
 class BuildInProgress(RuntimeError):

@@ -12,7 +12,7 @@ import requests
 from pyoxigraph import Store
 
 from conftest import NEWSGRAPH, ROOT, SEEDS, Server
-from pipeline.publication import RELEASES, current, stage
+from pipeline.publication import RELEASES, SWEPT, current, promote, stage, sweeping
 
 COUNT = "PREFIX ng: <https://w3id.org/newsgraph/ns#> SELECT (COUNT(?a) AS ?n) WHERE { GRAPH ?g { ?a a ng:Article } }"
 
@@ -69,3 +69,27 @@ def test_releases_staged_within_one_second_get_folders_of_their_own(tmp_path, mo
     assert first.root != second.root
     assert second.root.name == first.root.name + "-1"
     assert (second.root / "site").is_dir() and (second.root / "report").is_dir()
+
+
+def test_a_build_sweeps_old_releases_aside_and_removes_them_while_it_runs(tmp_path):
+    """Every release but the current one leaves `releases/` as the block starts (the build then
+    stages its own beside the current one); a child process removes them; the block ends when
+    it is done. What an earlier sweep left aside goes too; the current release is untouched."""
+    out = tmp_path / "out"
+    releases = []
+    for _ in range(3):  # the previous one, the current one, a killed build's
+        releases.append(stage(out))
+        (releases[-1].site / "page.html").write_text(releases[-1].root.name)
+        if len(releases) < 3:
+            promote(out, releases[-1])
+    assert len(list((out / RELEASES).iterdir())) == 3
+    (out / SWEPT / "left-by-a-killed-sweep").mkdir(parents=True)
+    with sweeping(out):
+        assert sorted((out / RELEASES).iterdir()) == [releases[1].root]
+        assert (out / SWEPT).is_dir()
+    assert not (out / SWEPT).exists()
+    assert current(out).root == releases[1].root
+    assert (current(out).site / "page.html").read_text() == releases[1].root.name
+    with sweeping(out):  # nothing to sweep: no child, nothing moved
+        assert not (out / SWEPT).exists()
+    assert sorted((out / RELEASES).iterdir()) == [releases[1].root]
