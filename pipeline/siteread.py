@@ -7,7 +7,10 @@ Listings (all events, all actors...) are SPARQL over the union of all named grap
 streamed row by row. A page's own values are read with `quads_for_pattern` instead:
 Oxigraph plans SPARQL joins without statistics and may scan a whole predicate before
 joining the one bound node, so per-page SPARQL grows with the store, while an index
-lookup costs the resource's degree.
+lookup costs the resource's degree. The exceptions are single patterns with the node bound,
+which Oxigraph also answers by one index walk: a busy entity's statements are counted, cut
+or filtered there (`values(without=)`, `objects`, `referrers`), not decoded by the hundred
+thousand to show a few.
 
 While a page is drawn, `Reader.reading()` records every lookup it makes (a `Reads`):
 the page is a function of those lookups' results, so a later publish can tell whether
