@@ -22,6 +22,7 @@ from pathlib import Path
 CURRENT = "current"
 RELEASES = "releases"
 SWEPT = ".swept"  # releases moved aside, being removed
+_STAGED: set[Path] = set()  # the release folders this process has staged (see `stage`)
 
 
 @dataclass(frozen=True)
@@ -72,15 +73,22 @@ def current(out: Path) -> Publication:
 
 
 def stage(out: Path) -> Publication:
-    """A fresh, empty release folder for a new build."""
+    """A fresh, empty release folder for a new build.
+
+    A second build by this process within the same second gets "-1", and so on. A name it
+    gave once is never given again, even when that release is gone (swept): this process may
+    still hold its store open, and RocksDB will not open a path its process has locked."""
     name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
     (out / RELEASES).mkdir(parents=True, exist_ok=True)
-    for attempt in count():  # a second build by this process within the same second gets "-1"
+    for attempt in count():
         root = out / RELEASES / (f"{name}-{attempt}" if attempt else name)
+        if root.resolve() in _STAGED:
+            continue
         try:
             root.mkdir()
         except FileExistsError:
             continue
+        _STAGED.add(root.resolve())
         (root / "site").mkdir()
         (root / "report").mkdir()
         return Publication(root)

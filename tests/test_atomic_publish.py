@@ -69,6 +69,8 @@ def test_releases_staged_within_one_second_get_folders_of_their_own(tmp_path, mo
     assert first.root != second.root
     assert second.root.name == first.root.name + "-1"
     assert (second.root / "site").is_dir() and (second.root / "report").is_dir()
+    shutil.rmtree(first.root)  # swept by a build, but this process may still hold its store
+    assert stage(tmp_path).root.name == first.root.name + "-2"
 
 
 def test_a_build_sweeps_old_releases_aside_and_removes_them_while_it_runs(tmp_path):
