@@ -66,8 +66,9 @@ def mapping_inputs(extraction: ArticleExtraction, event_keys: Iterable[str | Non
     The extraction is taken as `stored`, the digest of its value in the extraction cache
     (parallel.Extracted.digests), when linking left it as it was extracted; else whole, as its
     repr (the values are frozen dataclasses, tuples, strings and numbers, whose repr is their
-    value), which took 13 s under the profiler for the 10,000 articles of a build that adds one. An article whose
-    digest is made one way in one build and the other in the next is mapped again: never wrong.
+    value), which took 13 s under the profiler for the 10,000 articles of a build that adds
+    one. An article whose digest is made one way in one build and the other in the next is
+    mapped again: never wrong.
     """
     value = stored if stored is not None else repr(extraction)
     return hashlib.sha256(repr((value, tuple(event_keys))).encode("utf-8")).hexdigest()

@@ -131,7 +131,7 @@ def sweeping(out: Path):
 
     The build keeps the current release as the previous one, for a server that opened it;
     the others are older, or were left half-written by a killed build, and would go when the
-    build promotes its own. Removing a release unlinks every file of its site (some 300,000,
+    build promotes its own. Removing a release unlinks every file of its site (some 340,000,
     half a minute, at 10,000 articles): so they are moved aside at once and removed by a child
     process while the build works, and the block ends when that is done. What it could not
     remove (or a killed sweep left) is tried again by the next."""

@@ -39,10 +39,9 @@ import pyoxigraph as ox
 
 from . import charts
 from .listing import Spool
-from .reason import mention_links
 from .reuse import Manifest, PageRecord, Previous, UnionChanges, fingerprint
 from .siteread import SITE_SOURCE, Reader
-from .views import SKOS_ALT, Link, Paths, Views, local_name, split_aliases, text
+from .views import SKOS_ALT, Link, Paths, Views, local_name, mention_link_iris, split_aliases, text
 from .vocab import NG, NGT, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -149,7 +148,7 @@ class SiteWriter:
         triples = self.reader.describe(ox.NamedNode(iri))
         turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES).decode()
         jsonld = ox.serialize(triples, format=ox.RdfFormat.JSON_LD).decode()
-        links = {str(p) for p in mention_links()}
+        links = mention_link_iris()
         embedded = jsonld
         if sum(t.predicate.value in links for t in triples) > EMBEDDED_MENTION_LINKS:
             embedded = ox.serialize([t for t in triples if t.predicate.value not in links],

@@ -149,10 +149,16 @@ def local_name(iri: str) -> str:
 
 
 @functools.cache
+def mention_link_iris() -> frozenset[str]:
+    """The IRIs of the predicates from a resource to its mentions (reason.mention_links)."""
+    return frozenset(map(str, mention_links()))
+
+
+@functools.cache
 def _hidden_facts() -> frozenset[str]:
     """Predicates shown in sections of their own: the text, and the mentions (ng:hasMention, and
     again as what it entails, gaf:denotedBy: thousands of rows on a busy actor's page otherwise)."""
-    return frozenset({str(NG.text), *map(str, mention_links())})
+    return frozenset({str(NG.text), *mention_link_iris()})
 
 
 # What `_evidence` reads of a mention: the rest of its statements are not read at all.
@@ -341,7 +347,7 @@ class Views:
         """An actor or place: who or what it is, its authorities, and its events by day."""
         node = ox.NamedNode(iri)
         read = self.reader
-        own = read.values(node, without=map(str, mention_links()))  # counted and sampled below
+        own = read.values(node, without=mention_link_iris())  # counted and sampled below
 
         def first(*predicates: str) -> str:
             return next((text(_one(own, p)) for p in predicates if _one(own, p) is not None), "")
