@@ -36,7 +36,6 @@ class _Cluster:
     date as mentions join, since every merge decision reads them."""
 
     event_type: str
-    article_dates: dict = field(repr=False)  # article id -> its date, shared by all clusters
     mentions: list[tuple[str, int, EventMention]] = field(default_factory=list)
     places: set[str] = field(default_factory=set)
     agents: set[str] = field(default_factory=set)
@@ -53,7 +52,7 @@ class _Cluster:
             if mention.place:
                 self.places.add(mention.place.key)
             self.agents.update(p.entity.key for p in mention.participants if p.role == "agent")
-            if mention.time and not _is_default(mention.time, self.article_dates.get(item[0])):
+            if mention.time and not _is_default(mention.time):
                 self.times[mention.time.value, mention.time.precision.value] = None
 
 
@@ -92,10 +91,10 @@ def link(extractions: Sequence[ArticleExtraction], previous: EventKeys | None = 
         records = _records(extractions, lex)
         clusters = _clusters(extractions, lex, records)
         redated = _redated(extractions, clusters)
-        if any(x is not y for x, y in zip(redated, extractions)):  # else clustering again gives the same clusters
-            extractions, clusters = redated, _clusters(redated, lex, records)
+        if any(x is not y for x, y in zip(redated, extractions)):
+            extractions, clusters = redated, _with_mentions_of(redated, clusters)
         corpus = Corpus(extractions={x.article.id: x for x in extractions}, entities=records)
-        corpus.events = _events(clusters, records, {x.article.id: x.article.date for x in extractions}, previous)
+        corpus.events = _events(clusters, records, previous)
     return corpus
 
 
@@ -181,7 +180,6 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
     Candidates are looked up in a `_Candidates` index instead of scanning every cluster of
     the type, so each group is checked against the few clusters it could join.
     """
-    dates = {x.article.id: x.article.date for x in extractions}
     clusters: list[_Cluster] = []
     candidates = _Candidates(records)
     for extraction in extractions:
@@ -189,10 +187,10 @@ def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
         local: list[_Cluster] = []
         for position, mention in enumerate(extraction.events):
             item = (article_id, position, mention)
-            single = _single(item, dates)
+            single = _single(item)
             home = next((c for c in reversed(local) if _compatible(c, single, records, same_article=True)), None)
             if home is None:
-                home = _Cluster(mention.event_type, dates)
+                home = _Cluster(mention.event_type)
                 local.append(home)
             home.add([item])
         for group in local:
@@ -331,8 +329,8 @@ def _agreeing_times(time: tuple[str, str]) -> tuple[tuple, ...]:
     return (("in year", value),)
 
 
-def _single(item, dates: dict) -> _Cluster:
-    cluster = _Cluster(item[2].event_type, dates)
+def _single(item) -> _Cluster:
+    cluster = _Cluster(item[2].event_type)
     cluster.add([item])
     return cluster
 
@@ -396,7 +394,7 @@ def _close(x: tuple[str, str], y: tuple[str, str]) -> bool:
     return x_value[:n] == y_value[:n]
 
 
-def _is_default(time: TimeValue | None, article_date: date | None = None) -> bool:
+def _is_default(time: TimeValue | None) -> bool:
     """An undated mention dated to its article: it says nothing of when the event happened."""
     return bool(time and time.from_article_date)
 
@@ -406,7 +404,6 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
     when the point events (a capture, a withdrawal at a place) it reports as current news are dated
     later by the sibling articles reporting them, it takes their day, at most a few days on; still
     marked inferred. An extraction left as it was is returned as it was (the same object)."""
-    by_id = {x.article.id: x for x in extractions}
     reporting: dict[str, list[_Cluster]] = {}  # article id -> the point events at a place it reports
     for cluster in clusters:
         if cluster.event_type not in ONGOING and cluster.places:
@@ -419,9 +416,9 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
             out.append(x)
             continue
         votes = sorted(date.fromisoformat(m.time.value) for c in reporting.get(article.id, ())
-                       if any(a == article.id and _is_default(m.time, article.date) for a, _, m in c.mentions)
+                       if any(a == article.id and _is_default(m.time) for a, _, m in c.mentions)
                        for a, _, m in c.mentions
-                       if a != article.id and _is_default(m.time, by_id[a].article.date))
+                       if a != article.id and _is_default(m.time))
         later = votes[(len(votes) - 1) // 2] if votes else article.date  # the lower median: no later than most say
         shift = (later - article.date).days
         if not 0 < shift <= MAX_DAYS_APART:
@@ -435,7 +432,20 @@ def _redated(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> 
     return out
 
 
-def _events(clusters: list[_Cluster], records, article_dates: dict, previous: EventKeys | None) -> list[Event]:
+def _with_mentions_of(extractions: list[ArticleExtraction], clusters: list[_Cluster]) -> list[_Cluster]:
+    """The same clusters holding the mentions as `extractions` (redated) have them.
+
+    Clustering again would group them the same way: redating changes article dates and
+    the times mentions took from them, and clustering reads neither (a cluster's times are
+    those read in the text, `_is_default`).
+    """
+    by_id = {x.article.id: x for x in extractions}
+    for cluster in clusters:
+        cluster.mentions = [(a, i, by_id[a].events[i]) for a, i, _ in cluster.mentions]
+    return clusters
+
+
+def _events(clusters: list[_Cluster], records, previous: EventKeys | None) -> list[Event]:
     ordered = sorted(clusters, key=lambda c: (c.mentions[0][0], c.mentions[0][1]))
     kept = _kept_keys(ordered, previous) if previous else {}
     taken = (previous.minted() if previous else set()) | set(kept.values())
@@ -444,7 +454,7 @@ def _events(clusters: list[_Cluster], records, article_dates: dict, previous: Ev
     for cluster in ordered:
         place = _most_common([m.place for _, _, m in cluster.mentions if m.place])
         participants = tuple(dict.fromkeys(p for _, _, m in cluster.mentions for p in m.participants))
-        time = _best_time([(m.time, _is_default(m.time, article_dates.get(a))) for a, _, m in cluster.mentions
+        time = _best_time([(m.time, _is_default(m.time)) for _, _, m in cluster.mentions
                            if m.time])
         where = (records[place.key].label if place and place.key in records else
                  next((p.entity.label for p in participants if p.role == "agent"), "unplaced"))

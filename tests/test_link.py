@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from pipeline.extract import extract, load_nlp
-from pipeline.link import EventKeys, _Candidates, _Cluster, _compatible, event_keys, link
+from pipeline.extract_lexicon import load_lexicon
+from pipeline.link import EventKeys, _Candidates, _Cluster, _clusters, _compatible, _events, event_keys, link
 from pipeline.model import Article, DateOrigin, EntityRecord
 
 
@@ -91,6 +92,24 @@ def test_an_inferred_article_date_moves_to_the_day_its_siblings_give_its_news(nl
     assert len(capture.mentions) == 2
 
 
+def test_redated_articles_keep_the_events_clustering_them_again_gives(nlp):
+    """Link groups the mentions once: redating articles changes nothing clustering reads, so the
+    events it makes of the redated mentions are those clustering the redated articles gives."""
+    def inferred(name: str, text: str, when: date) -> Article:
+        return Article(id=name, source_name=f"{name}.txt", path=f"{name}.txt", text=text, prose=text,
+                       checksum=f"sha256:{name}", date=when, date_origin=DateOrigin.INFERRED)
+    extractions = [extract(a, nlp) for a in (
+        article("a0", "The rebels have captured Rastan. HTS fighters shelled Hama on 4 December.", date(2024, 12, 6)),
+        inferred("a1", "The rebels have occupied Rastan. Government forces withdrew from Hama.", date(2024, 12, 5)),
+        article("a2", "Government forces withdrew from Hama. The army shelled Homs.", date(2024, 12, 6)),
+        inferred("a3", "HTS fighters shelled Hama. The army shelled Homs yesterday.", date(2024, 12, 4)))]
+    corpus = link(extractions)
+    redated = list(corpus.extractions.values())
+    assert [x.article.date for x in redated] != [x.article.date for x in extractions]  # some article was redated
+    again = _events(_clusters(redated, load_lexicon(), corpus.entities), corpus.entities, None)
+    assert again == corpus.events and len(again) > 2
+
+
 def test_an_unplaced_mention_far_away_or_of_another_side_is_not_a_restatement(nlp):
     corpus = corpus_of(nlp, "HTS forces prepare to storm Homs. Reuters reported it.\n\nThe war was long. Elsewhere, "
                             "another faction of rebels is launching an offensive in the south.")
@@ -164,7 +183,7 @@ def test_candidates_offer_every_cluster_a_full_scan_would_accept():
                                                                     ("2024-11", "month"), ("2024", "year")]
 
     def group(article: str) -> _Cluster:
-        cluster = _Cluster(chance.choice(["Attack", "TakeControl"]), {})
+        cluster = _Cluster(chance.choice(["Attack", "TakeControl"]))
         cluster.articles = {article}
         cluster.places = set(chance.sample(["place/homs", "place/hama", "place/rastan"], chance.choice([0, 1, 1, 2])))
         cluster.agents = set(chance.sample(sorted(records), chance.choice([0, 1, 1, 2])))
