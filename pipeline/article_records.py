@@ -75,20 +75,31 @@ def mapping_inputs(extraction: ArticleExtraction, event_keys: Iterable[str | Non
 
 
 class SubjectDigests:
-    """Digests of the resolved graph as the validation of one build reads it, made on demand.
+    """Digests of the resolved graph as the validation of one build reads it.
 
     `of(node)`: the node's triples in the materialised resolved graph, each marked with whether
     the published resolved graph has it, but for the links to mentions (an event's mentions in
     other articles change the validation of none, see `reason.mention_links`); None for a node
     that is no subject. `own(article)`: the resolved triples about the article's own nodes and
     the links to its mentions, which `of` leaves out.
+
+    `of` is made on demand, or given, with `own`, by another SubjectDigests of the same graph
+    (`made`: a build with several processes makes them in one while it goes on, see build.py).
     """
 
-    def __init__(self, prepared: Prepared, published: frozenset, minter: Minter, article_ids: Iterable[str]):
+    def __init__(self, prepared: Prepared, published: frozenset, minter: Minter, article_ids: Iterable[str],
+                 made: tuple[dict[str, str], dict[str, str | None]] | None = None):
         self.prepared, self.published, self.minter = prepared, published, minter
         self._links = mention_links()
-        self._known: dict[str, str | None] = {}
-        self._own = self._own_digests(set(article_ids))
+        self._own, self._known = made if made is not None else (self._own_digests(set(article_ids)), {})
+
+    def made(self) -> tuple[dict[str, str], dict[str, str | None]]:
+        """`own` of every article and `of` of every subject but the mentions (half the subjects;
+        one asked for is made on demand), to be given to another SubjectDigests of the same graph."""
+        for subject in self.prepared.resolved:
+            if not subject.startswith(self.minter.mention_prefix):
+                self.of(str(subject))
+        return self._own, self._known
 
     def of(self, node: str) -> str | None:
         if (digest := self._known.get(node, _ABSENT)) is _ABSENT:

@@ -88,9 +88,10 @@ def folders(tmp_path) -> tuple[Path, Path, Path]:
     return corpus, tmp_path / "out", tmp_path / "ref"
 
 
-def build_both(corpus: Path, out: Path, ref: Path) -> tuple[int, int]:
-    """Build into OUT (reusing what it can) and into REF (mapping everything); the counts of OUT."""
-    build([corpus], out, BuildOptions())
+def build_both(corpus: Path, out: Path, ref: Path, workers: int = 0) -> tuple[int, int]:
+    """Build into OUT (reusing what it can, with `workers` processes) and into REF (mapping
+    everything, in this process); the counts of OUT."""
+    build([corpus], out, BuildOptions(workers=workers))
     if (ref / "current").is_dir():
         current(ref).article_records.unlink()
     shutil.rmtree(ref / "cache", ignore_errors=True)
@@ -100,22 +101,23 @@ def build_both(corpus: Path, out: Path, ref: Path) -> tuple[int, int]:
     return counts(out)
 
 
-def test_only_articles_whose_inputs_changed_are_mapped_again(folders):
+@pytest.mark.parametrize("workers", [0, 2])  # with 2, the resolved graph's digests are made in a process of their own
+def test_only_articles_whose_inputs_changed_are_mapped_again(folders, workers):
     corpus, out, ref = folders
     write_corpus(corpus, ["a.txt", "b.txt"])
-    assert build_both(corpus, out, ref) == (2, 0)
-    assert build_both(corpus, out, ref) == (0, 2)  # nothing changed
+    assert build_both(corpus, out, ref, workers) == (2, 0)
+    assert build_both(corpus, out, ref, workers) == (0, 2)  # nothing changed
 
     # c is added, and its participant joins the event a mentions: a's validation graph differs
     write_corpus(corpus, ["a.txt", "b.txt", "c.txt"])
-    assert build_both(corpus, out, ref) == (2, 1)
+    assert build_both(corpus, out, ref, workers) == (2, 1)
 
     write_corpus(corpus, ["a.txt", "b.txt", "c.txt"], edited="b.txt")  # an edit of b alone
-    assert build_both(corpus, out, ref) == (1, 2)
+    assert build_both(corpus, out, ref, workers) == (1, 2)
 
     # c removed: the event loses its participant, so a is mapped again; b is as it was
     write_corpus(corpus, ["a.txt", "b.txt"], edited="b.txt")
-    assert build_both(corpus, out, ref) == (1, 1)
+    assert build_both(corpus, out, ref, workers) == (1, 1)
 
 
 def test_a_quarantined_article_has_the_rest_mapped_again(folders):

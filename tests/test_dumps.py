@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -30,6 +31,12 @@ def published(tmp_path_factory):
     return site_dir, summary, store, union
 
 
+def content(path: Path) -> bytes:
+    """A dump's bytes, unzipped when it is gzipped (all its members: the compressed dumps are several)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
 def test_ntriples_dump_is_gzipped_union(published):
     site_dir, _, _, union = published
     with gzip.open(site_dir / "downloads/newsgraph.nt.gz", "rb") as f:
@@ -52,9 +59,9 @@ def test_trig_dump_keeps_one_named_graph_per_article(published):
 
 def test_jsonld_dump_holds_the_dataset(published):
     site_dir, _, store, _ = published
-    dataset = rdflib.Dataset().parse(site_dir / "downloads/newsgraph.jsonld", format="json-ld")
+    dataset = rdflib.Dataset().parse(data=content(site_dir / "downloads/newsgraph.jsonld.gz"), format="json-ld")
     assert sum(len(g) for g in dataset.graphs()) == len(store)
-    assert isinstance(json.loads((site_dir / "downloads/newsgraph.jsonld").read_text()), list)
+    assert isinstance(json.loads(content(site_dir / "downloads/newsgraph.jsonld.gz")), list)
 
 
 def test_dcat_record_gives_each_dump_type_size_checksum_licence_and_date(published):
@@ -71,6 +78,8 @@ def test_dcat_record_gives_each_dump_type_size_checksum_licence_and_date(publish
         checksum = graph.value(dist, SPDX.checksum)
         assert str(graph.value(checksum, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
         assert graph.value(dist, DCAT.mediaType) is not None
+        gzipped = rdflib.URIRef("https://www.iana.org/assignments/media-types/application/gzip")
+        assert (graph.value(dist, DCAT.compressFormat) == gzipped) == name.endswith(".gz") == (data[:2] == b"\x1f\x8b")
         assert (dist, DCTERMS.license, CC_BY) in graph
         assert graph.value(dist, DCTERMS.issued) is not None
     service = rdflib.URIRef(f"{BASE}sparql")
@@ -106,8 +115,8 @@ def test_citation_line_is_given_in_the_downloads_and_on_pages(published):
 
 REUTERS = ox.NamedNode(f"{BASE}graph/article/000-reuters")
 COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
-DUMPS = ("newsgraph.ttl", "newsgraph.nt.gz", "newsgraph.trig", "newsgraph.jsonld")
-PIECE_FILES = [".json", ".jsonld", ".nt.gz", ".parts.json", ".ttl"]  # a part's three pieces and record, a graph's record
+DUMPS = ("newsgraph.ttl", "newsgraph.nt.gz", "newsgraph.trig", "newsgraph.jsonld.gz")
+PIECE_FILES = [".json", ".jsonld.gz", ".nt.gz", ".parts.json", ".ttl"]  # a part's three pieces and record, a graph's record
 TRICKY = [  # the default graph, literals Turtle escapes, a brace in a string, an IRI TriG's blocks must not break
     ox.Quad(ox.NamedNode(f"{BASE}id/x"), COMMENT, ox.Literal('a "quoted" }\nline, ünï'), ox.DefaultGraph()),
     ox.Quad(ox.NamedNode(f"{BASE}id/x"), COMMENT, ox.Literal("عربي", language="ar"), ox.NamedNode(f"{BASE}graph/b,c")),
@@ -149,13 +158,13 @@ def test_each_dump_parses_in_both_tools_to_exactly_the_store(tmp_path):
     with gzip.open(out / "newsgraph.nt.gz", "rb") as f:
         assert {q.triple for q in ox.parse(f.read(), format=ox.RdfFormat.N_TRIPLES)} == union
     assert set(ox.parse(path=out / "newsgraph.trig", format=ox.RdfFormat.TRIG)) == quads
-    assert set(ox.parse(path=out / "newsgraph.jsonld", format=ox.RdfFormat.JSON_LD)) == quads
+    assert set(ox.parse(content(out / "newsgraph.jsonld.gz"), format=ox.RdfFormat.JSON_LD)) == quads
     # rdflib reads them as what it reads from the store's own N-Quads.
     nquads = store.dump(format=ox.RdfFormat.N_QUADS)
     expected = set(rdflib.Dataset().parse(data=nquads, format="nquads").quads())
     assert set(rdflib.Graph().parse(out / "newsgraph.ttl", format="turtle")) == {(s, p, o) for s, p, o, _ in expected}
-    for name, format in (("newsgraph.trig", "trig"), ("newsgraph.jsonld", "json-ld")):
-        assert set(rdflib.Dataset().parse(out / name, format=format).quads()) == expected, name
+    for name, format in (("newsgraph.trig", "trig"), ("newsgraph.jsonld.gz", "json-ld")):
+        assert set(rdflib.Dataset().parse(data=content(out / name), format=format).quads()) == expected, name
     assert [d.statements for d in written] == [len(store)] * 4
 
 
@@ -164,7 +173,7 @@ def test_an_empty_store_gives_empty_but_valid_dumps(tmp_path):
     written = dumps.write_dumps(ox.Store(), out)
     with gzip.open(out / "newsgraph.nt.gz", "rb") as f:
         assert f.read() == b""
-    assert json.loads((out / "newsgraph.jsonld").read_text()) == []
+    assert json.loads(content(out / "newsgraph.jsonld.gz")) == []
     assert [d.statements for d in written] == [0] * 4
 
 
@@ -225,7 +234,7 @@ def test_a_partial_or_unrecorded_piece_is_not_used(tmp_path):
     truncated.write_bytes(truncated.read_bytes()[:100])  # as if a copy stopped half-way
     other = f"{BASE}graph/resolved"
     (cache / (dumps.piece_key(other, digests[other]) + ".parts.json")).unlink()  # as if stopped before recording
-    (cache / (part_of(store, ox.NamedNode(other)) + ".jsonld")).write_bytes(b"{")
+    (cache / (part_of(store, ox.NamedNode(other)) + ".jsonld.gz")).write_bytes(b"{")
     (cache / f".{key}.ttl.x.tmp").write_bytes(b"left by a stopped writer")
     pieces = dumps.Pieces.of(store, cache, digests)
     assert sorted(graph for graph, _ in pieces.todo) == sorted([REUTERS.value, f"{BASE}graph/resolved"])
@@ -253,13 +262,13 @@ def test_a_large_graph_is_cut_by_subject_into_parts_and_its_dumps_are_exactly_th
     out, quads = tmp_path / "out", set(store)
     assert {q.triple for q in ox.parse(path=out / "newsgraph.ttl", format=ox.RdfFormat.TURTLE)} == {q.triple for q in quads}
     assert set(ox.parse(path=out / "newsgraph.trig", format=ox.RdfFormat.TRIG)) == quads
-    assert set(ox.parse(path=out / "newsgraph.jsonld", format=ox.RdfFormat.JSON_LD)) == quads
+    assert set(ox.parse(content(out / "newsgraph.jsonld.gz"), format=ox.RdfFormat.JSON_LD)) == quads
     expected = set(rdflib.Dataset().parse(data=store.dump(format=ox.RdfFormat.N_QUADS), format="nquads").quads())
-    for name, format in (("newsgraph.trig", "trig"), ("newsgraph.jsonld", "json-ld")):
-        assert set(rdflib.Dataset().parse(out / name, format=format).quads()) == expected, name
+    for name, format in (("newsgraph.trig", "trig"), ("newsgraph.jsonld.gz", "json-ld")):
+        assert set(rdflib.Dataset().parse(data=content(out / name), format=format).quads()) == expected, name
     # One block a graph in TriG, one node object a subject in JSON-LD: a subject's triples are in one part.
     assert (out / "newsgraph.trig").read_text().count(f"<{BASE}graph/resolved> {{") == 1
-    nodes = [node["@id"] for graph in json.loads((out / "newsgraph.jsonld").read_text())
+    nodes = [node["@id"] for graph in json.loads(content(out / "newsgraph.jsonld.gz"))
              if graph.get("@id") == f"{BASE}graph/resolved" for node in graph["@graph"]]
     assert len(nodes) == len(set(nodes)) > 0
 

@@ -91,7 +91,7 @@ def test_summary_counts_what_was_written(site):
     written = sorted(p for p in site_dir.rglob("*.html"))
     assert summary.pages == len(written) - 1  # report.html is the build's own page
     assert summary.documents == len(list(site_dir.rglob("*.ttl"))) - 4  # minus the dump, VoID, DCAT, ontology
-    assert [d.file for d in summary.dumps] == ["newsgraph.ttl", "newsgraph.nt.gz", "newsgraph.trig", "newsgraph.jsonld"]
+    assert [d.file for d in summary.dumps] == ["newsgraph.ttl", "newsgraph.nt.gz", "newsgraph.trig", "newsgraph.jsonld.gz"]
     for dump in summary.dumps:
         assert (site_dir / "downloads" / dump.file).stat().st_size == dump.size > 0
 
