@@ -15,21 +15,24 @@ An article's published graph and its Validation are functions of
   is one of its own nodes or one its walk starts from.
 
 Each release records, per published article, those digests with its Validation and its
-graph's digest (`RECORDS` beside graphs.json); the next build compares and, for an article
-none of whose inputs changed, takes both from the record and tells the store writer its
-graph is unchanged, instead of mapping, inferring, validating and serialising it again.
-A record that is missing, unreadable or made under another fingerprint reuses nothing.
+graph's digest (`articles.sqlite` beside graphs.json, a row per article); the next build
+compares and, for an article none of whose inputs changed, takes both from the record and
+tells the store writer its graph is unchanged, instead of mapping, inferring, validating
+and serialising it again. A record that is missing, unreadable or made under another
+fingerprint reuses nothing.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import logging
+import sqlite3
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -155,6 +158,18 @@ class ArticleRecord:
     nodes: tuple[str, ...]  # the nodes its walk visited, but its own
     graph: str  # the digest of its published graph (store.graph_digest)
     validation: Validation
+    # the Validation as the records file stores it (zlib-compressed JSON), when read from one:
+    # written again as it is (re-encoding the 564 MB of SHACL reports of 10,000 articles took
+    # most of the 7.9 s of writing them as one JSON document)
+    stored: bytes | None = field(default=None, compare=False, repr=False)
+
+
+# A release's records: one row per article; its walk's nodes are numbers into `node`, which
+# holds each node once with its digest in that build.
+_SCHEMA = ("CREATE TABLE shared (fingerprint TEXT NOT NULL)",
+           "CREATE TABLE node (number INTEGER PRIMARY KEY, iri TEXT NOT NULL, digest TEXT)",
+           "CREATE TABLE article (id TEXT PRIMARY KEY, inputs TEXT NOT NULL, own TEXT NOT NULL, graph TEXT NOT NULL,"
+           " nodes TEXT NOT NULL, validation BLOB NOT NULL)")
 
 
 @dataclass(frozen=True)
@@ -168,18 +183,21 @@ class Records:
     @classmethod
     def read(cls, path: Path, expected: str) -> Records | None:
         """The records at `path`, or None when missing, unreadable or of another fingerprint."""
+        if not path.is_file():
+            return None
         try:
-            with gzip.open(path, "rt", encoding="utf-8") as file:
-                data = json.load(file)
-            if data["fingerprint"] != expected:
-                return None
-            iris = [iri for iri, _ in data["nodes"]]
-            articles = {a: ArticleRecord(r["inputs"], r["own"], tuple(iris[i] for i in r["nodes"]), r["graph"],
-                                         Validation.from_json(r["validation"])) for a, r in data["articles"].items()}
-            return cls(expected, dict(data["nodes"]), articles)
-        except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as error:
-            if path.exists():
-                log.warning("article records: cannot read %s (%s): mapping every article", path, error)
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                if db.execute("SELECT fingerprint FROM shared").fetchone() != (expected,):
+                    return None
+                nodes = db.execute("SELECT iri, digest FROM node ORDER BY number").fetchall()
+                iris = [iri for iri, _ in nodes]
+                articles = {a: ArticleRecord(inputs, own, tuple(iris[i] for i in json.loads(numbers)), graph,
+                                             Validation.from_json(json.loads(zlib.decompress(stored))), stored)
+                            for a, inputs, own, graph, numbers, stored in db.execute(
+                                "SELECT id, inputs, own, graph, nodes, validation FROM article")}
+            return cls(expected, dict(nodes), articles)
+        except (sqlite3.DatabaseError, zlib.error, ValueError, KeyError, TypeError, IndexError) as error:
+            log.warning("article records: cannot read %s (%s): mapping every article", path, error)
             return None
 
     def reusable(self, article_id: str, inputs: str, digests: SubjectDigests) -> ArticleRecord | None:
@@ -191,16 +209,21 @@ class Records:
 
 
 def write(path: Path, fingerprint_: str, articles: Mapping[str, ArticleRecord], digests: SubjectDigests) -> None:
-    """Write the records, each node once with its digest in this build (the records refer to it by number)."""
+    """Write the records into a new file at `path`, each node once with its digest in this build."""
     numbers: dict[str, int] = {}
-    rows = {}
+    rows = []
     for article_id in sorted(articles):
         record = articles[article_id]
-        rows[article_id] = {"inputs": record.inputs, "own": record.own, "graph": record.graph,
-                            "nodes": [numbers.setdefault(node, len(numbers)) for node in record.nodes],
-                            "validation": record.validation.to_json()}
-    data = {"fingerprint": fingerprint_, "nodes": [[node, digests.of(node)] for node in numbers], "articles": rows}
-    # compressed: the reports (N-Triples, most of the size) repeat the same few shapes and messages.
-    # json.dumps, not json.dump: dump streams through json's Python encoder, dumps uses the C one.
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as file:
-        file.write(json.dumps(data, separators=(",", ":")))
+        # compressed: the reports (N-Triples, most of the size) repeat the same few shapes and messages
+        stored = record.stored or zlib.compress(json.dumps(record.validation.to_json()).encode("utf-8"), 1)
+        rows.append((article_id, record.inputs, record.own, record.graph,
+                     json.dumps([numbers.setdefault(node, len(numbers)) for node in record.nodes]), stored))
+    path.unlink(missing_ok=True)
+    with closing(sqlite3.connect(path)) as db:
+        for statement in _SCHEMA:
+            db.execute(statement)
+        db.execute("INSERT INTO shared VALUES (?)", (fingerprint_,))
+        db.executemany("INSERT INTO node VALUES (?, ?, ?)",
+                       ((number, node, digests.of(node)) for node, number in numbers.items()))
+        db.executemany("INSERT INTO article VALUES (?, ?, ?, ?, ?, ?)", rows)
+        db.commit()

@@ -61,7 +61,7 @@ class Publication:
     def article_records(self) -> Path:
         """What each article's mapping and validation were made from and gave (article_records),
         which the next build reuses for the articles none of whose inputs changed."""
-        return self.root / "articles.json.gz"
+        return self.root / "articles.sqlite"
 
 
 class NoPublication(FileNotFoundError):
