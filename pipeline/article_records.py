@@ -90,9 +90,10 @@ class SubjectDigests:
     (`made`: a build with several processes makes them in one while it goes on, see build.py).
     """
 
-    def __init__(self, prepared: Prepared, published: frozenset, minter: Minter, article_ids: Iterable[str],
+    def __init__(self, prepared: Prepared, unpublished: frozenset, minter: Minter, article_ids: Iterable[str],
                  made: tuple[dict[str, str], dict[str, str | None]] | None = None):
-        self.prepared, self.published, self.minter = prepared, published, minter
+        # `unpublished`: the triples of `prepared` the published resolved graph leaves out
+        self.prepared, self.unpublished, self.minter = prepared, unpublished, minter
         self._links = mention_links()
         self._own, self._known = made if made is not None else (self._own_digests(set(article_ids)), {})
 
@@ -116,7 +117,7 @@ class SubjectDigests:
         triples = self.prepared.resolved.get(node)
         if triples is None:
             return None
-        lines = sorted(f"{s} {p} {o} {int(t in self.published)}\n"
+        lines = sorted(f"{s} {p} {o} {int(t not in self.unpublished)}\n"
                        for t, (s, p, o) in zip(triples, self.prepared.lines_of(node))
                        if not self._to_mention(t))
         return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()[:32]
@@ -142,7 +143,7 @@ class SubjectDigests:
                 else:
                     target = owner
                 if target is not None:
-                    lines[target].append(f"{' '.join(line)} {int(triple in self.published)}\n")
+                    lines[target].append(f"{' '.join(line)} {int(triple not in self.unpublished)}\n")
         return {a: hashlib.sha256("".join(sorted(ls)).encode("utf-8")).hexdigest()[:32] for a, ls in lines.items()}
 
     def is_own(self, article_id: str, node: str) -> bool:
@@ -200,12 +201,19 @@ class Records:
             log.warning("article records: cannot read %s (%s): mapping every article", path, error)
             return None
 
-    def reusable(self, article_id: str, inputs: str, digests: SubjectDigests) -> ArticleRecord | None:
-        """The article's record when nothing it was made from has changed."""
+    def changed_nodes(self, digests: SubjectDigests) -> frozenset[str]:
+        """The recorded nodes whose digest is another in `digests` (each asked once: the records
+        of 10,000 articles name 257,572 nodes 4.3 million times)."""
+        return frozenset(node for node, digest in self.nodes.items() if digests.of(node) != digest)
+
+    def reusable(self, article_id: str, inputs: str, digests: SubjectDigests,
+                 changed: frozenset[str]) -> ArticleRecord | None:
+        """The article's record when nothing it was made from has changed (`changed`: the
+        `changed_nodes` of `digests`)."""
         record = self.articles.get(article_id)
         if record is None or record.inputs != inputs or record.own != digests.own(article_id):
             return None
-        return record if all(digests.of(node) == self.nodes[node] for node in record.nodes) else None
+        return record if changed.isdisjoint(record.nodes) else None
 
 
 def write(path: Path, fingerprint_: str, articles: Mapping[str, ArticleRecord], digests: SubjectDigests) -> None:
