@@ -408,9 +408,10 @@ def _unpublished(resolved: NamedGraph, inferred: set, minter: Minter) -> frozens
 
 def _resolved_ntriples(prepared: Prepared, unpublished: frozenset) -> bytes:
     """The published resolved graph as N-Triples, from the lines validation writes of the graph it
-    indexes (`prepared`: the published triples and the inferences about mentions): the lines are
-    written once, for this, the records' digests (SubjectDigests) and the articles' validation;
-    writing the 3.3M triples of a 10,000-article graph again took 24 s under the profiler."""
+    indexes (`prepared`: the published triples and the inferences about mentions): written once
+    in this process, for this and the articles' validation (and the records' digests, unless
+    another process makes them); writing the 3.3M triples of a 10,000-article graph again took
+    24 s under the profiler."""
     return "".join([f"{s} {p} {o} .\n" for subject, triples in prepared.resolved.items()
                     for triple, (s, p, o) in zip(triples, prepared.lines_of(subject)) if triple not in unpublished]
                    ).encode("utf-8")
