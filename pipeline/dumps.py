@@ -35,6 +35,7 @@ import hashlib
 import json
 import math
 import os
+import secrets
 import shutil
 import tempfile
 import zlib
@@ -338,13 +339,17 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 @contextmanager
 def _replacing(path: Path) -> Iterator[BinaryIO]:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """A new file that replaces `path` once written. Made by `open`, as every other file of the site
+    is, for their mode: mkstemp's (0600) left the dumps unreadable to a web server serving the site
+    as another user."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    out = open(temporary, "xb")
     try:
-        with os.fdopen(handle, "wb") as out:
+        with out:
             yield out
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
 
 

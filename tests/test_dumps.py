@@ -64,6 +64,17 @@ def test_jsonld_dump_holds_the_dataset(published):
     assert isinstance(json.loads(content(site_dir / "downloads/newsgraph.jsonld.gz")), list)
 
 
+def test_dumps_are_as_readable_as_the_rest_of_the_site(published):
+    """A dump gets the mode any file written there gets (a temporary file's is 0600: a web server
+    serving the site as another user could not read it)."""
+    site_dir, summary, _, _ = published
+    downloads = site_dir / "downloads"
+    mode = (downloads / "index.html").stat().st_mode & 0o777
+    assert mode & 0o044  # the umask the tests run under lets group and others read
+    assert {d.file: (downloads / d.file).stat().st_mode & 0o777 for d in summary.dumps} == \
+        {d.file: mode for d in summary.dumps}
+
+
 def test_dcat_record_gives_each_dump_type_size_checksum_licence_and_date(published):
     site_dir, summary, _, _ = published
     graph = rdflib.Graph().parse(site_dir / "downloads/dcat.ttl", format="turtle")
