@@ -86,16 +86,25 @@ class SubjectDigests:
     that is no subject. `own(article)`: the resolved triples about the article's own nodes and
     the links to its mentions, which `of` leaves out.
 
-    `of` is made on demand, or given, with `own`, by another SubjectDigests of the same graph
-    (`made`: a build with several processes makes them in one while it goes on, see build.py).
+    Made for a graph's articles (`of_articles`), `of` on demand; or given `own` and `of`
+    as another SubjectDigests of the same graph `made` them (a build with several processes
+    makes them in one while it goes on, see build.py).
     """
 
-    def __init__(self, prepared: Prepared, unpublished: frozenset, minter: Minter, article_ids: Iterable[str],
-                 made: tuple[dict[str, str], dict[str, str | None]] | None = None):
+    def __init__(self, prepared: Prepared, unpublished: frozenset, minter: Minter,
+                 made: tuple[dict[str, str], dict[str, str | None]]):
         # `unpublished`: the triples of `prepared` the published resolved graph leaves out
         self.prepared, self.unpublished, self.minter = prepared, unpublished, minter
         self._links = mention_links()
-        self._own, self._known = made if made is not None else (self._own_digests(set(article_ids)), {})
+        self._own, self._known = made
+
+    @classmethod
+    def of_articles(cls, prepared: Prepared, unpublished: frozenset, minter: Minter,
+                    article_ids: Iterable[str]) -> SubjectDigests:
+        """The digests of the graph of these articles: `own` made for each now, `of` on demand."""
+        digests = cls(prepared, unpublished, minter, ({}, {}))
+        digests._own = digests._own_digests(set(article_ids))
+        return digests
 
     def made(self) -> tuple[dict[str, str], dict[str, str | None]]:
         """`own` of every article and `of` of every subject but the mentions (half the subjects;

@@ -274,18 +274,17 @@ def _subject_digests(context: _Context, article_ids: list[str], processes: int) 
     (reads the records, writes the resolved graph): at 10,000 articles they took 16.5 s, the
     longest step of an incremental build's mapping; else here, when called for."""
     if processes <= 1:
-        return lambda: SubjectDigests(context.resolved, context.unpublished, context.minter, article_ids)
+        return lambda: SubjectDigests.of_articles(context.resolved, context.unpublished, context.minter, article_ids)
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_start,
                                initargs=(context,))
     future = pool.submit(_made_digests, article_ids)
     pool.shutdown(wait=False)  # the process ends with its task
-    return lambda: SubjectDigests(context.resolved, context.unpublished, context.minter, article_ids,
-                                  future.result())
+    return lambda: SubjectDigests(context.resolved, context.unpublished, context.minter, future.result())
 
 
 def _made_digests(article_ids: list[str]) -> tuple[dict[str, str], dict[str, str | None]]:
     context = _context
-    return SubjectDigests(context.resolved, context.unpublished, context.minter, article_ids).made()
+    return SubjectDigests.of_articles(context.resolved, context.unpublished, context.minter, article_ids).made()
 
 
 def _event_keys_of(article_id: str, extraction: ArticleExtraction,

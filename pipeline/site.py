@@ -435,8 +435,8 @@ def _start_worker(store_path: str, site_dir: Path, base: str, meta: dict[str, ob
 
 def _end_with_parent() -> None:
     """End this worker when the process it works for ends without closing the pool (killed): a
-    fork server's worker is not that process's child, and lived on (seen: minutes on its
-    queued dump pieces, then idle for good)."""
+    fork server's worker is not that process's child, and lived on (seen: still drawing a minute
+    after the build was killed; idle ones were still there once their tasks had ended)."""
     multiprocessing.parent_process().join()
     os._exit(1)
 
