@@ -110,7 +110,8 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions, keep: Calla
                                        scheduler=options.scheduler, progress=options.progress, keep=keep)
         rejections = [*ingested.rejections, *extracted.failures]
         last = publication.current(out) if (out / publication.CURRENT).is_dir() else None
-        writer = StoreWriter(release.store, StoredGraphs.of(last) if last else None, kept=out / "cache" / "graphs")
+        kept = out / "cache" / "graphs"  # the large graphs' N-Triples, for the next build and the dumps
+        writer = StoreWriter(release.store, StoredGraphs.of(last) if last else None, kept=kept)
 
         def read_records() -> Records | None:
             with collector_paused():
@@ -126,7 +127,8 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions, keep: Calla
             previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous,
                               report_html=render_validation_html(validations), workers=options.workers,
-                              graph_digests=writer.digests, pieces=out / "cache" / "dumps", lines=writer.changes)
+                              graph_digests=writer.digests, pieces=out / "cache" / "dumps", lines=writer.changes,
+                              sources=kept)
         graphs_written = writer.written
         del store, writer  # close the store before the release is served
         _write_build_report(release, rejections, validations, timings, graphs_written, stored)

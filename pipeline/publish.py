@@ -62,7 +62,8 @@ class PublishSummary:
 
 def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None = None,
             report_html: str | None = None, workers: int = 1, graph_digests: Mapping[str, str] | None = None,
-            pieces: Path | None = None, lines: LineChanges | None = None) -> PublishSummary:
+            pieces: Path | None = None, lines: LineChanges | None = None,
+            sources: Path | None = None) -> PublishSummary:
     """Write the site, dumps, VoID and DCAT for the dataset in `store` into `site_dir`.
 
     `previous`, when given, is the site folder of the release being replaced: pages whose
@@ -76,6 +77,8 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     are then not read to make their pieces, and the comparison with the previous release
     reads only the graphs whose digest changed. `lines`, the build's store writer's line
     differences from the previous release's store, spare that comparison reading any graph.
+    `sources`, the store writer's kept graphs (N-Triples named by digest), spare the dumps
+    reading a large graph from the store (dumps.make_pieces).
     """
     base = base if base.endswith("/") else base + "/"
     site_dir = Path(site_dir)
@@ -89,7 +92,8 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     downloads = site_dir / "downloads"
     with tempfile.TemporaryDirectory(prefix=".publish-", dir=site_dir.parent) as scratch:
         snapshot = _checkpoint(store, Path(scratch) / "store") if workers > 1 else None
-        layout = Pieces.of(store, Path(pieces) if pieces is not None else Path(scratch) / "pieces", graph_digests)
+        layout = Pieces.of(store, Path(pieces) if pieces is not None else Path(scratch) / "pieces", graph_digests,
+                           sources)
         if snapshot is None:
             writer.write()
             dumps = write_dumps(store, downloads, layout)
@@ -99,7 +103,8 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
             try:
                 # The dumps' pieces and the ontology's examples first: long tasks, the pages many
                 # short ones to even out with.
-                made = [pool.run(make_pieces, layout.folder, chunk) for chunk in layout.chunks(workers)]
+                made = [pool.run(make_pieces, layout.folder, chunk, layout.sources)
+                        for chunk in layout.chunks(workers)]
                 examples_found = pool.run(first_instances, base) if firsts is None else None
                 with ThreadPoolExecutor(1) as waiter:
                     composing = waiter.submit(_compose_when_pieced, pool, layout, made, downloads)

@@ -97,7 +97,7 @@ class StoreWriter:
     """
 
     def __init__(self, path: Path, previous: StoredGraphs | None = None, limit: int = CHANGED_LINES,
-                 kept: Path | None = None, keep_bytes: int = KEEP_BYTES):
+                 kept: Path | None = None, keep_bytes: int | None = None):
         if previous is not None:
             try:
                 pyoxigraph.Store.read_only(str(previous.store)).backup(str(path))
@@ -108,7 +108,7 @@ class StoreWriter:
         self.store = pyoxigraph.Store(str(path))
         self.changes = LineChanges(previous.store) if previous is not None else None
         self._limit = limit
-        self._kept, self._keep_bytes = kept, keep_bytes
+        self._kept, self._keep_bytes = kept, KEEP_BYTES if keep_bytes is None else keep_bytes
         self._stored: dict[str, str] = dict(previous.digests) if previous is not None else {}
         self.digests: dict[str, str] = {}  # of every graph added
         self.written = 0  # graphs loaded (the rest were in the previous store as they are)

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import article_records
+import pyoxigraph as ox
+
+from pipeline import article_records, dumps, store
 from pipeline.build import BuildOptions, build
 from pipeline.extract import extract
 from pipeline.parallel import ExtractionCache
@@ -184,3 +186,26 @@ def test_an_extraction_as_cached_is_known_by_its_cache_row_else_by_its_value(tmp
     assert as_cached != article_records.mapping_inputs(read, ["event-2"] * len(keys), written)
     redated = replace(read, article=replace(read.article, date=read.article.date.replace(day=1)))
     assert article_records.mapping_inputs(redated, keys) != article_records.mapping_inputs(read, keys)
+
+
+def test_the_dumps_cut_from_the_graph_the_store_writer_kept_are_those_of_the_store(folders, monkeypatch):
+    """A large graph's dumps are cut from the N-Triples the build's store writer kept of it (here
+    every graph is large and kept): the same bytes as the store's graphs give."""
+    monkeypatch.setattr(store, "KEEP_BYTES", 1)
+    monkeypatch.setattr(dumps, "SPLIT_LINES", 40)
+    monkeypatch.setattr(dumps, "PART_LINES", 10)
+    cut_from = []
+    source = dumps._source
+    monkeypatch.setattr(dumps, "_source", lambda *args: cut_from.append(found := source(*args)) or found)
+    corpus, out, _ = folders
+    write_corpus(corpus, ["a.txt", "b.txt"])
+    build([corpus], out, BuildOptions())
+    write_corpus(corpus, ["a.txt", "b.txt", "c.txt"])
+    build([corpus], out, BuildOptions())
+    digests = json.loads(current(out).graph_digests.read_text())
+    resolved = next(name for name in digests if name.endswith("/graph/resolved"))
+    assert out / "cache" / "graphs" / f"{digests[resolved]}.nt" in cut_from
+    stored = ox.Store.read_only(str(current(out).store))
+    dumps.write_dumps(stored, out / "from-store")
+    for form in dumps.FORMATS:
+        assert (current(out).site / "downloads" / form.file).read_bytes() == (out / "from-store" / form.file).read_bytes()

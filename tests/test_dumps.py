@@ -15,6 +15,7 @@ import rdflib
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
 from pipeline import dumps
+from pipeline.map import ntriples
 from pipeline.publish import publish
 from pipeline.store import graph_digest
 from test_site_sample import ARTICLES, BASE, sample_quads, sample_store
@@ -303,6 +304,43 @@ def test_a_changed_subject_pieces_its_part_again_and_the_dumps_equal_a_fresh_pub
         assert (tmp_path / "two/site/downloads" / name).read_bytes() == \
             (tmp_path / "fresh/site/downloads" / name).read_bytes()
     assert summary.dumps == full.dumps
+
+
+class Watched:
+    """A store that notes which graphs were dumped from it."""
+
+    def __init__(self, store: ox.Store):
+        self.store, self.dumped = store, []
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def dump(self, *args, from_graph=None, **kwargs):
+        self.dumped.append(from_graph)
+        return self.store.dump(*args, from_graph=from_graph, **kwargs)
+
+
+def test_a_large_graph_cut_from_the_writers_kept_ntriples_gives_the_bytes_the_store_gives(tmp_path, small_parts):
+    """The store writer keeps a large graph's N-Triples as rdflib wrote them (a tab or a control
+    character otherwise than Oxigraph), in any order: the dumps cut from that file are the bytes
+    cut from the store, which is not read for that graph."""
+    resolved = ox.NamedNode(f"{BASE}graph/resolved")
+    hama = ox.NamedNode(f"{BASE}id/place/hama")
+    quads = sample_quads() + [ox.Quad(hama, COMMENT, ox.Literal("tab\there, bell\x07"), resolved)]
+    store = disk_store(tmp_path / "store", quads)
+    fresh = dumped(store, tmp_path / "fresh")
+    as_stored = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=resolved).splitlines(keepends=True)
+    as_kept = ntriples(rdflib.Graph().parse(data=b"".join(as_stored), format="nt")).splitlines(keepends=True)
+    assert len(as_kept) == len(as_stored) > dumps.SPLIT_LINES and set(as_kept) != set(as_stored)
+    digests = graph_digests(store)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / f"{digests[resolved.value]}.nt").write_bytes(b"".join(reversed(as_kept)))
+    watched = Watched(store)
+    pieces = dumps.Pieces.of(watched, tmp_path / "pieces", digests, kept)
+    dumps.write_dumps(watched, tmp_path / "cut", pieces)
+    assert {name: (tmp_path / "cut" / name).read_bytes() for name in DUMPS} == fresh
+    assert resolved not in watched.dumped and len(watched.dumped) == len(pieces.order) - 1
 
 
 def test_a_graph_cut_into_parts_by_workers_gives_the_dumps_one_process_gives(tmp_path):
