@@ -412,10 +412,17 @@ def _resolved_ntriples(prepared: Prepared, unpublished: frozenset) -> bytes:
     indexes (`prepared`: the published triples and the inferences about mentions): written once
     in this process, for this and the articles' validation (and the records' digests, unless
     another process makes them); writing the 3.3M triples of a 10,000-article graph again took
-    24 s under the profiler."""
-    return "".join([f"{s} {p} {o} .\n" for subject, triples in prepared.resolved.items()
-                    for triple, (s, p, o) in zip(triples, prepared.lines_of(subject)) if triple not in unpublished]
-                   ).encode("utf-8")
+    24 s under the profiler. Only the subjects of `unpublished` triples are filtered: looking up
+    every triple (hashing its literals in Python) took a quarter of the time."""
+    filtered = {triple[0] for triple in unpublished}
+    lines = []
+    for subject, triples in prepared.resolved.items():
+        if subject in filtered:
+            lines += [f"{s} {p} {o} .\n" for triple, (s, p, o) in zip(triples, prepared.lines_of(subject))
+                      if triple not in unpublished]
+        else:
+            lines += [f"{s} {p} {o} .\n" for s, p, o in prepared.lines_of(subject)]
+    return "".join(lines).encode("utf-8")
 
 
 def _write_build_report(release: publication.Publication, rejections, validations: dict[str, Validation],
