@@ -32,7 +32,11 @@ KEEP_BYTES = 16 * 1024 * 1024
 def graph_digest(ntriples: bytes) -> str:
     """A digest of a graph's N-Triples that does not depend on the order of its lines, so the
     same triples written by two builds (whose sets iterate in different orders) compare equal."""
-    return hashlib.sha256(b"".join(sorted(ntriples.splitlines(keepends=True)))).hexdigest()
+    return _digest_of_sorted(sorted(ntriples.splitlines(keepends=True)))
+
+
+def _digest_of_sorted(lines: list[bytes]) -> str:
+    return hashlib.sha256(b"".join(lines)).hexdigest()
 
 
 def graph_lines(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> set[bytes]:
@@ -118,14 +122,15 @@ class StoreWriter:
     def add(self, name: URIRef, ntriples: bytes) -> None:
         """Queue an N-Triples document (one triple a line, as rdflib and Oxigraph write it)."""
         name = str(name)
-        digest = self.digests[name] = graph_digest(ntriples)
+        lines = sorted(ntriples.splitlines(keepends=True))  # split once: for the digest and the comparison
+        digest = self.digests[name] = _digest_of_sorted(lines)
         stored = self._stored.get(name)
         if stored == digest:
             return
         if self._kept is not None and len(ntriples) >= self._keep_bytes:
             self._keep(digest, ntriples)
         if stored is not None:
-            ntriples = self._replace(pyoxigraph.NamedNode(name), ntriples, stored)
+            ntriples = self._replace(pyoxigraph.NamedNode(name), lines, stored)
         else:
             self._record(ntriples, b"")
         # Every line ends " .\\n" (a literal's own line breaks are escaped), so this makes N-Quads.
@@ -161,8 +166,9 @@ class StoreWriter:
         except OSError:
             return None
 
-    def _replace(self, graph: pyoxigraph.NamedNode, ntriples: bytes, stored_digest: str) -> bytes:
-        """Remove from `graph` the triples `ntriples` does not have; return the lines it has to add.
+    def _replace(self, graph: pyoxigraph.NamedNode, ntriples: list[bytes], stored_digest: str) -> bytes:
+        """Remove from `graph` the triples whose lines `ntriples` does not have; return the lines it
+        has to add.
 
         Lines are compared, not triples: a line Oxigraph writes otherwise than rdflib does for
         the same triple is removed and added again, which is still right. Removing a large
@@ -172,7 +178,7 @@ class StoreWriter:
         stored = self._kept_lines(stored_digest)
         if stored is None:
             stored = graph_lines(self.store, graph)
-        lines = set(ntriples.splitlines(keepends=True))
+        lines = set(ntriples)
         removed, added = b"".join(stored - lines), b"".join(lines - stored)
         for triple in pyoxigraph.parse(removed, format=pyoxigraph.RdfFormat.N_TRIPLES):
             self.store.remove(pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, graph))
