@@ -106,12 +106,14 @@ class SubjectDigests:
         digests._own = digests._own_digests(set(article_ids))
         return digests
 
-    def made(self) -> tuple[dict[str, str], dict[str, str | None]]:
-        """`own` of every article and `of` of every subject but the mentions (half the subjects;
-        one asked for is made on demand), to be given to another SubjectDigests of the same graph."""
-        for subject in self.prepared.resolved:
-            if not subject.startswith(self.minter.mention_prefix):
-                self.of(str(subject))
+    def made(self, nodes: Iterable[str] | None = None) -> tuple[dict[str, str], dict[str, str | None]]:
+        """`own` of every article and `of` of `nodes` (by default every subject but the mentions,
+        half the subjects; one asked for later is made on demand), to be given to another
+        SubjectDigests of the same graph."""
+        if nodes is None:
+            nodes = (str(s) for s in self.prepared.resolved if not s.startswith(self.minter.mention_prefix))
+        for node in nodes:
+            self.of(node)
         return self._own, self._known
 
     def of(self, node: str) -> str | None:
@@ -209,6 +211,18 @@ class Records:
         except (sqlite3.DatabaseError, zlib.error, ValueError, KeyError, TypeError, IndexError) as error:
             log.warning("article records: cannot read %s (%s): mapping every article", path, error)
             return None
+
+    @staticmethod
+    def nodes_of(path: Path, expected: str) -> list[str]:
+        """The nodes the records at `path` name (what `changed_nodes` asks the digests of), none when
+        they are missing, unreadable or of another fingerprint."""
+        try:
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                if db.execute("SELECT fingerprint FROM shared").fetchone() != (expected,):
+                    return []
+                return [iri for (iri,) in db.execute("SELECT iri FROM node")]
+        except sqlite3.DatabaseError:
+            return []
 
     def changed_nodes(self, digests: SubjectDigests) -> frozenset[str]:
         """The recorded nodes whose digest is another in `digests` (each asked once: the records

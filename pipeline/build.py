@@ -12,7 +12,7 @@ import multiprocessing
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,22 +113,22 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions, keep: Calla
         kept = out / "cache" / "graphs"  # the large graphs' N-Triples, for the next build and the dumps
         writer = StoreWriter(release.store, StoredGraphs.of(last) if last else None, kept=kept)
 
-        def read_records() -> Records | None:
-            with collector_paused():
-                return Records.read(last.article_records, article_records.fingerprint(minter.base)) if last else None
-
+        records = (last.article_records, article_records.fingerprint(minter.base)) if last else None
         stored = _store_validated(list(extracted.extractions), minter, release, writer, out / "cache",
                                   options.workers, options.progress, timings, _event_keys(last), _clustering(last),
-                                  read_records, keep, extracted.digests or {})
+                                  records, keep, extracted.digests or {})
         store, validations = stored.store, stored.validations
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
-        with timings.stage("publish"):
-            _write_reports(release, validations, minter)
+        with timings.stage("publish"), ThreadPoolExecutor(1) as reporting:
+            # The reports (4.2 s at 10,000 articles) are written beside the publishing, which waits
+            # on its page workers and the store's queries most of the time.
+            reports = reporting.submit(_write_reports, release, validations, minter)
             previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous,
                               report_html=render_validation_html(validations), workers=options.workers,
                               graph_digests=writer.digests, pieces=out / "cache" / "dumps", lines=writer.changes,
                               sources=kept)
+            reports.result()
         graphs_written = writer.written
         del store, writer  # close the store before the release is served
         _write_build_report(release, rejections, validations, timings, graphs_written, stored)
@@ -185,7 +185,7 @@ class _Stored:
 def _store_validated(extractions: list[ArticleExtraction], minter: Minter, release: publication.Publication,
                      writer: StoreWriter, cache: Path, processes: int, progress: Callable | None, timings: Timings,
                      previous: EventKeys | None, clustering: Clustering | None,
-                     read_records: Callable[[], Records | None], keep: Callable[[], None],
+                     last_records: tuple[Path, str] | None, keep: Callable[[], None],
                      extraction_digests: Mapping[str, str]) -> _Stored:
     """Link, map, validate and store the corpus, quarantining every article whose graph has a violation.
 
@@ -199,8 +199,8 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
     the keys of `previous` (the last release's), and linking goes on from its `clustering`; the
     keys given out, the clustering, the digests of the graphs `writer` stored and the articles'
     records are written into the release.
-    `read_records` gives the last release's records (read once, while the resolved graph's
-    digests are made).
+    `last_records` is where the last release's records are and the fingerprint they must have
+    (read once, while the resolved graph's digests are made).
     `extraction_digests` is the digest of each extraction as cached (parallel.Extracted.digests), and
     `keep` is called after each step that makes what later ones read (memory.long_lived_objects).
     """
@@ -223,9 +223,9 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
         made: dict[str, ArticleRecord] = {}
         with timings.stage("map, validate, store"):
             with collector_paused():
-                digesting = _subject_digests(context, list(corpus.extractions), processes)
-                if not quarantined:  # the first pass
-                    records = read_records()
+                digesting = _subject_digests(context, list(corpus.extractions), processes, last_records)
+                if not quarantined and last_records is not None:  # the first pass
+                    records = Records.read(*last_records)
                 writer.add(resolved.name, _resolved_ntriples(context.resolved, context.unpublished))
                 digests = digesting()
                 as_extracted = {x.article.id: x for x in extractions}
@@ -270,23 +270,29 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
         writer.clear()
 
 
-def _subject_digests(context: _Context, article_ids: list[str], processes: int) -> Callable[[], SubjectDigests]:
+def _subject_digests(context: _Context, article_ids: list[str], processes: int,
+                     last_records: tuple[Path, str] | None) -> Callable[[], SubjectDigests]:
     """The resolved graph's SubjectDigests, when called for. With several processes they are made
     in one of their own, forked now (it starts with the graph in memory), while this one goes on
     (reads the records, writes the resolved graph): at 10,000 articles they took 16.5 s, the
-    longest step of an incremental build's mapping; else here, when called for."""
+    longest step of an incremental build's mapping. Given the last records (`last_records`: where,
+    and their fingerprint), that process makes the digests of the nodes they name, which they are
+    compared by, not of every subject: any other asked for is made here, on demand. With one
+    process, every digest is made here, on demand."""
     if processes <= 1:
         return lambda: SubjectDigests.of_articles(context.resolved, context.unpublished, context.minter, article_ids)
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_start,
                                initargs=(context,))
-    future = pool.submit(_made_digests, article_ids)
+    future = pool.submit(_made_digests, article_ids, last_records)
     pool.shutdown(wait=False)  # the process ends with its task
     return lambda: SubjectDigests(context.resolved, context.unpublished, context.minter, future.result())
 
 
-def _made_digests(article_ids: list[str]) -> tuple[dict[str, str], dict[str, str | None]]:
+def _made_digests(article_ids: list[str], last_records: tuple[Path, str] | None
+                  ) -> tuple[dict[str, str], dict[str, str | None]]:
     context = _context
-    return SubjectDigests.of_articles(context.resolved, context.unpublished, context.minter, article_ids).made()
+    nodes = Records.nodes_of(*last_records) if last_records is not None else None
+    return SubjectDigests.of_articles(context.resolved, context.unpublished, context.minter, article_ids).made(nodes)
 
 
 def _event_keys_of(article_id: str, extraction: ArticleExtraction,

@@ -19,15 +19,15 @@ from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 import pyoxigraph as ox
+import pytest
 
 from pipeline import article_records, dumps, store
 from pipeline.build import BuildOptions, build
 from pipeline.extract import extract
 from pipeline.parallel import ExtractionCache
 from pipeline.publication import current
+from pipeline.vocab import DEFAULT_BASE as BASE_IRI
 from test_incremental import canonical_quads
 from test_link import article
 
@@ -166,6 +166,19 @@ def test_another_fingerprint_or_unreadable_records_map_every_article(folders, mo
     assert rebuild(corpus, out) == (2, 0)
     current(out).article_records.unlink()
     assert rebuild(corpus, out) == (2, 0)
+
+
+def test_the_digests_process_is_given_the_nodes_the_records_name(folders):
+    """What the records are compared by; none from records of another fingerprint, or none."""
+    corpus, out, _ = folders
+    write_corpus(corpus, ["a.txt", "b.txt"])
+    rebuild(corpus, out)
+    path, fingerprint = current(out).article_records, article_records.fingerprint(BASE_IRI)
+    named = {node for record in article_records.Records.read(path, fingerprint).articles.values()
+             for node in record.nodes}
+    assert named and set(article_records.Records.nodes_of(path, fingerprint)) == named
+    assert article_records.Records.nodes_of(path, "another") == []
+    assert article_records.Records.nodes_of(path.with_name("missing.sqlite"), fingerprint) == []
 
 
 def test_an_extraction_as_cached_is_known_by_its_cache_row_else_by_its_value(tmp_path):
