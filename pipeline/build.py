@@ -12,7 +12,7 @@ import multiprocessing
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,16 +119,13 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions, keep: Calla
                                   records, keep, extracted.digests or {})
         store, validations = stored.store, stored.validations
         quarantined = {a: v for a, v in validations.items() if not v.conforms}
-        with timings.stage("publish"), ThreadPoolExecutor(1) as reporting:
-            # The reports (4.2 s at 10,000 articles) are written beside the publishing, which waits
-            # on its page workers and the store's queries most of the time.
-            reports = reporting.submit(_write_reports, release, validations, minter)
+        with timings.stage("publish"):
+            _write_reports(release, validations, minter)
             previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous,
                               report_html=render_validation_html(validations), workers=options.workers,
                               graph_digests=writer.digests, pieces=out / "cache" / "dumps", lines=writer.changes,
                               sources=kept)
-            reports.result()
         graphs_written = writer.written
         del store, writer  # close the store before the release is served
         _write_build_report(release, rejections, validations, timings, graphs_written, stored)
