@@ -301,8 +301,8 @@ def _split(dumped: Path, triples: int, scratch: Path) -> list[Path]:
     PART_LINES triples each, a triple in the part a hash of its subject gives (so an added
     article's few subjects change few parts). Which lines a part has is a function of the
     triples alone (a subject is hashed as written, and rdflib and Oxigraph write IRIs alike);
-    their order is not (`_sorted_digest` and `_canonical` make it so). Lines
-    are held HELD_BYTES at a time, then appended to their parts' files."""
+    their order is not (`_sorted_digest` and `_canonical` make it so). Lines are held
+    HELD_BYTES at a time, then appended to their parts' files."""
     count = 1 << math.ceil(math.log2(triples / PART_LINES))
     held: list[list[bytes]] = [[] for _ in range(count)]
     paths = [scratch / f"part-{number}.nt" for number in range(count)]
