@@ -135,10 +135,12 @@ def test_our_prefixes_are_offered_while_typing(tab, server):
     page.evaluate("document.querySelector('.yasqe .CodeMirror').CodeMirror.setValue('')")
     page.locator(".yasqe .CodeMirror textarea").first.focus()
     page.keyboard.type("PREFIX ngt")
-    hints = page.locator(".CodeMirror-hints li")
-    hints.first.wait_for(timeout=10_000)
-    offered = [hints.nth(i).inner_text() for i in range(hints.count())]
-    assert "ngt: <https://w3id.org/newsgraph/event-type/>" in offered
+    expected = "ngt: <https://w3id.org/newsgraph/event-type/>"
+    # The list is drawn again as the hints update: items are read all at once, once ours is
+    # there, not one by one by position (an item gone by then was waited for 30 s: seen in CI).
+    page.wait_for_function("text => [...document.querySelectorAll('.CodeMirror-hints li')]"
+                           ".some(item => item.innerText === text)", arg=expected, timeout=10_000)
+    assert expected in page.locator(".CodeMirror-hints li").all_inner_texts()
     assert tab.outside() == []
 
 
