@@ -1,4 +1,5 @@
-"""CPU seconds of drawing the busiest entity pages, and of each listing query, against a peer.
+"""CPU seconds of drawing the busiest entity pages, of taking unchanged pages from the previous
+site, and of each listing query, against a peer.
 
 An incremental publish redraws the pages of the entities an added article names, and the
 busiest actors and places (thousands of mentions and events) are named by most articles:
@@ -10,13 +11,17 @@ alternately ROUNDS times each so that both see the same load, measures:
 
   - the CPU seconds of `SiteWriter.draw` of those pages (no previous site: all drawn), on a
     writer whose caches start empty;
+  - the CPU seconds of `SiteWriter.draw` of the first TAKEN pages of the store's release
+    (its manifest's, OUT/current/site.pages.sqlite), with that release's site as the previous
+    one and nothing changed since: every page taken (checked, hard-linked), none drawn, as
+    most pages are when an article is added;
   - the CPU seconds of each listing query read to its last row, alone.
 
 and checks that both drew the same bytes (.html, .ttl, .jsonld) and the same listing rows,
 unless `--pages-changed` says this code means to draw other pages (the files that differ are
 listed, and the figures recorded all the same).
 
-    python bench/page_draw.py STORE [--base IRI] [--top 20] [--rounds 2] [--baseline DIR]
+    python bench/page_draw.py STORE [--base IRI] [--top 20] [--taken N] [--rounds 2] [--baseline DIR]
                               [--pages-changed] [--results DIR]
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -56,8 +62,9 @@ def busiest(store_path: str, base: str, top: int) -> list[tuple[str, str]]:
     return found[:top]
 
 
-def child(code: str, store_path: str, site: str, base: str, items_file: str) -> None:
-    """In `code`'s checkout: draw the pages of the items, then run each listing: CPU seconds as JSON."""
+def child(code: str, store_path: str, site: str, base: str, items_file: str, taken: str) -> None:
+    """In `code`'s checkout: draw the pages of the items, take `taken` pages from the store's
+    release, then run each listing: CPU seconds as JSON."""
     sys.path.insert(0, code)
     import dataclasses
     from datetime import date
@@ -65,6 +72,7 @@ def child(code: str, store_path: str, site: str, base: str, items_file: str) -> 
     import pyoxigraph as ox
 
     from pipeline.describe import description
+    from pipeline.reuse import Previous, manifest_path
     from pipeline.site import SiteWriter
 
     assert Path(sys.modules["pipeline"].__file__).resolve().is_relative_to(Path(code).resolve())
@@ -75,6 +83,14 @@ def child(code: str, store_path: str, site: str, base: str, items_file: str) -> 
     cpu = time.process_time()
     drawn = writer.draw(items)
     figures = {"draw": time.process_time() - cpu, "pages": drawn.pages, "problems": drawn.problems}
+    previous = Path(store_path).parent / "site"
+    with sqlite3.connect(f"file:{manifest_path(previous)}?mode=ro", uri=True) as db:
+        pages = [(iri, "event") for (iri,) in db.execute("SELECT iri FROM page ORDER BY rowid LIMIT ?", (int(taken),))]
+    taker = SiteWriter(store, Path(site).with_name("taken"), base, meta=meta)
+    taker.previous = Previous(previous, frozenset())  # nothing changed: every page is taken
+    cpu = time.process_time()
+    took = taker.draw(pages)
+    figures |= {"take": time.process_time() - cpu, "taken": took.reused, "take drawn": took.pages - took.reused}
     rows_dir = Path(site).with_name("rows")
     rows_dir.mkdir()
     queries = {"actor": ("entities", {"prefix": base + "id/actor/", "kind": ox.NamedNode(NG + "Actor")}),
@@ -89,10 +105,10 @@ def child(code: str, store_path: str, site: str, base: str, items_file: str) -> 
     print(json.dumps(figures))
 
 
-def run(code: Path, store: str, folder: Path, base: str, items_file: Path) -> dict:
+def run(code: Path, store: str, folder: Path, base: str, items_file: Path, taken: int) -> dict:
     site = folder / "site"
-    done = subprocess.run([sys.executable, __file__, "--child", str(code), store, str(site), base, str(items_file)],
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, __file__, "--child", str(code), store, str(site), base, str(items_file),
+                           str(taken)], check=True, capture_output=True, text=True)
     return json.loads(done.stdout.splitlines()[-1])
 
 
@@ -106,12 +122,14 @@ def differences(one: Path, other: Path) -> list[str]:
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        child(*sys.argv[2:7])
+        child(*sys.argv[2:8])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("store", help="a built store (e.g. OUT/current/store)")
     parser.add_argument("--base", default="http://127.0.0.1:5000/", help="the base IRI it was built with")
     parser.add_argument("--top", type=int, default=20, help="entity pages to draw: the actors and places most mentioned")
+    parser.add_argument("--taken", type=int, default=20000,
+                        help="pages to take unchanged from the store's release (its site and manifest)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each checkout, alternating")
     parser.add_argument("--baseline", type=Path, required=True, help="a checkout of the code to compare with")
     parser.add_argument("--pages-changed", action="store_true",
@@ -126,14 +144,16 @@ def main() -> None:
         for round_ in range(arguments.rounds):
             for label, code in (("baseline", arguments.baseline), ("this", ROOT)):
                 folder = Path(scratch) / f"{label}-{round_}"
-                runs[label].append(run(code, arguments.store, folder, arguments.base, items_file))
+                runs[label].append(run(code, arguments.store, folder, arguments.base, items_file, arguments.taken))
                 print(label, round_, json.dumps(runs[label][-1]), flush=True)
         first = {label: Path(scratch) / f"{label}-0" for label in runs}
         differing = differences(first["this"], first["baseline"])
     print(f"{len(items)} pages drawn by each; files differing from the baseline's: {len(differing)}",
           *differing[:20], sep="\n  ")
     found = []
+    taken = runs["this"][0]["taken"]
     for figure, what in [("draw", f"drawing the {len(items)} busiest entity pages"),
+                         ("take", f"taking {taken:,} unchanged pages from the previous site"),
                          *((name, f"listing query {name}") for name in LISTINGS)]:
         best = {label: min(r[figure] for r in runs[label]) for label in runs}
         found.append(Record(f"CPU s of {what}", best["this"], "s", "baseline", best["baseline"]))

@@ -83,7 +83,7 @@ class PageRecord:
         return cls(stem, zlib.compress(json.dumps(reads.patterns()).encode()))
 
     def keys(self) -> list[Key]:
-        return [tuple(pattern) for pattern in json.loads(zlib.decompress(self.lookups))]
+        return list(map(tuple, json.loads(zlib.decompress(self.lookups))))
 
 
 class Manifest:
@@ -198,6 +198,7 @@ class Previous:
         self.site_dir = site_dir
         self.changed = changed
         self._db: tuple[int, sqlite3.Connection] | None = None
+        self._folders: set[str] = set()  # folders of the new site made so far, by this process
 
     @classmethod
     def open(cls, site_dir: Path | None, shared: str, changes: UnionChanges | None) -> Previous | None:
@@ -216,7 +217,7 @@ class Previous:
         return cls(Path(site_dir), changes.keys())
 
     def __getstate__(self) -> dict[str, object]:
-        return {"site_dir": self.site_dir, "changed": self.changed, "_db": None}
+        return {"site_dir": self.site_dir, "changed": self.changed, "_db": None, "_folders": set()}
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -225,27 +226,43 @@ class Previous:
         return self._db[1]
 
     def unchanged(self, iri: str, stem: str) -> PageRecord | None:
-        """The record of `iri`'s page if drawing it again now would give the same files."""
+        """The record of `iri`'s page if drawing it again now would give the same files (whether
+        the previous site still has them is found when they are taken)."""
         row = self.db.execute("SELECT stem, lookups FROM page WHERE iri = ?", (iri,)).fetchone()
-        if row is None or row[0] != stem or not all((self.site_dir / (stem + s)).is_file() for s in SUFFIXES):
+        if row is None or row[0] != stem:
             return None
         record = PageRecord(*row)
-        return None if any(key in self.changed for key in record.keys()) else record
+        return record if self.changed.isdisjoint(record.keys()) else None
 
-    def take(self, stem: str, site_dir: Path) -> None:
-        """Hard-link (or, across file systems, copy) the page and its documents into `site_dir`.
+    def take(self, stem: str, site_dir: Path) -> bool:
+        """Hard-link (or, across file systems, copy) the page and its documents into `site_dir`;
+        False, with nothing left behind, when the previous site lacks one of them (then the page
+        is drawn).
 
         A file already there (a listing names a resource twice) is left alone: writing
-        through a hard link would change the previous release's file too."""
-        (site_dir / stem).parent.mkdir(parents=True, exist_ok=True)
+        through a hard link would change the previous release's file too. No file is looked
+        at first: a link fails on its own when one is missing or there (looking took a fifth of
+        a taken page's time)."""
+        # Paths as strings: pathlib's joins were a third of the time of taking a page.
+        source, target = f"{self.site_dir}/{stem}", f"{site_dir}/{stem}"
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        linked = []
         for suffix in SUFFIXES:
-            source, target = self.site_dir / (stem + suffix), site_dir / (stem + suffix)
-            if target.exists():
-                continue
             try:
-                os.link(source, target)
+                os.link(source + suffix, target + suffix)
+            except FileExistsError:
+                continue
+            except FileNotFoundError:
+                for made in linked:
+                    os.unlink(made)
+                return False
             except OSError:
-                shutil.copy2(source, target)
+                shutil.copy2(source + suffix, target + suffix)
+            linked.append(target + suffix)
+        return True
 
     def close(self) -> None:
         if self._db is not None and self._db[0] == os.getpid():

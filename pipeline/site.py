@@ -259,8 +259,7 @@ class SiteWriter:
             return
         stem = path.removesuffix(".html")
         record = self.previous.unchanged(iri, stem) if self.previous is not None else None
-        if record is not None:
-            self.previous.take(stem, self.site_dir)
+        if record is not None and self.previous.take(stem, self.site_dir):
             drawn.records.append((iri, record))
             self.pages, self.documents, drawn.reused = self.pages + 1, self.documents + 1, drawn.reused + 1
             return

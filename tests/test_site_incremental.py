@@ -82,6 +82,25 @@ def test_a_changed_label_redraws_every_page_showing_it_and_equals_a_full_publish
     assert not event.samefile(tmp_path / "earlier/site/id/event/2024-12-05-attack-hama.html")
 
 
+def test_a_page_whose_files_the_previous_site_lost_is_drawn_again_and_the_lost_one_stays_lost(tmp_path):
+    """Taking a page links its three files; when one is gone, the ones linked are taken back
+    and the page is drawn, into new files (writing through a link would change the earlier site)."""
+    published(tmp_path / "earlier", sample_quads())
+    earlier = tmp_path / "earlier/site"
+    kept = {name: (earlier / f"id/place/hama{name}").read_bytes() for name in (".html", ".jsonld")}
+    (earlier / "id/place/hama.ttl").unlink()
+    again = published(tmp_path / "again", sample_quads(), previous=earlier)
+    published(tmp_path / "full", sample_quads())
+    assert files(tmp_path / "again" / "site") == files(tmp_path / "full" / "site")
+    resource_pages = sum(1 for kind in ("actor", "place", "event", "article") for _ in (earlier / "id" / kind).glob("*.html"))
+    assert again.reused == resource_pages - 1
+    for name, content in kept.items():
+        drawn = tmp_path / f"again/site/id/place/hama{name}"
+        assert not drawn.samefile(earlier / f"id/place/hama{name}")
+        assert (earlier / f"id/place/hama{name}").read_bytes() == content
+    assert not (earlier / "id/place/hama.ttl").exists()
+
+
 def test_only_triples_that_change_the_union_of_graphs_count_as_changed(tmp_path):
     old, _ = release(tmp_path / "old", sample_quads())
     label = next(q for q in sample_quads() if q.subject == HAMA and q.predicate == RDFS_LABEL)
