@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import groupby, islice
 from pathlib import Path
 
 import jinja2
@@ -183,7 +183,8 @@ class SiteWriter:
             def spool(listing: str, query: str, **values: str | ox.NamedNode) -> Future[Spool]:
                 return pool.submit(Spool, Path(spools) / listing, self.reader.rows(query, **values))
 
-            spooling = {"event": spool("event", "events"),  # the longest first
+            spooling = {"event": pool.submit(Spool, Path(spools) / "event",  # the longest first
+                                             _by_iri_within_date(self.reader.rows("events"))),
                         "actor": spool("actor", "entities", prefix=base + "id/actor/", kind=ox.NamedNode(NG.Actor)),
                         "place": spool("place", "entities", prefix=base + "id/place/", kind=ox.NamedNode(NG.Place)),
                         "article": spool("article", "articles"), "type": spool("type", "event_types"),
@@ -485,6 +486,14 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def _by_iri_within_date(rows: Iterable[dict]) -> Iterator[dict]:
+    """The events listing's rows, which the store gives by date, newest first (events.rq), with the
+    events of one date in IRI order: sorting the few of a date here is what the store's ORDER BY
+    on ?e did, which took 4 s of the query's 11 s at 10,000 articles."""
+    for _, same in groupby(rows, key=lambda row: row["date"].value if "date" in row else None):
+        yield from sorted(same, key=lambda row: row["e"].value)
 
 
 def _number(value: str | None) -> float | None:
