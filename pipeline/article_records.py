@@ -30,8 +30,8 @@ import logging
 import sqlite3
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from contextlib import closing
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -195,11 +195,9 @@ class Records:
     @classmethod
     def read(cls, path: Path, expected: str) -> Records | None:
         """The records at `path`, or None when missing, unreadable or of another fingerprint."""
-        if not path.is_file():
-            return None
         try:
-            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-                if db.execute("SELECT fingerprint FROM shared").fetchone() != (expected,):
+            with _records_db(path, expected) as db:
+                if db is None:
                     return None
                 nodes = db.execute("SELECT iri, digest FROM node ORDER BY number").fetchall()
                 iris = [iri for iri, _ in nodes]
@@ -217,10 +215,8 @@ class Records:
         """The nodes the records at `path` name (what `changed_nodes` asks the digests of), none when
         they are missing, unreadable or of another fingerprint."""
         try:
-            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-                if db.execute("SELECT fingerprint FROM shared").fetchone() != (expected,):
-                    return []
-                return [iri for (iri,) in db.execute("SELECT iri FROM node")]
+            with _records_db(path, expected) as db:
+                return [] if db is None else [iri for (iri,) in db.execute("SELECT iri FROM node")]
         except sqlite3.DatabaseError:
             return []
 
@@ -237,6 +233,17 @@ class Records:
         if record is None or record.inputs != inputs or record.own != digests.own(article_id):
             return None
         return record if changed.isdisjoint(record.nodes) else None
+
+
+@contextmanager
+def _records_db(path: Path, expected: str) -> Iterator[sqlite3.Connection | None]:
+    """The records database at `path`, read-only, or None when there is none or its fingerprint is
+    not `expected` (a database that cannot be read raises sqlite3.DatabaseError)."""
+    if not path.is_file():
+        yield None
+        return
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        yield db if db.execute("SELECT fingerprint FROM shared").fetchone() == (expected,) else None
 
 
 def write(path: Path, fingerprint_: str, articles: Mapping[str, ArticleRecord], digests: SubjectDigests) -> None:
