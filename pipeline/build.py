@@ -223,7 +223,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
                 digesting = _subject_digests(context, list(corpus.extractions), processes, last_records)
                 if not quarantined and last_records is not None:  # the first pass
                     records = Records.read(*last_records)
-                writer.add(resolved.name, _resolved_ntriples(context.resolved, context.unpublished))
+                writer.add_lines(resolved.name, _resolved_lines(context.resolved, context.unpublished))
                 digests = digesting()
                 as_extracted = {x.article.id: x for x in extractions}
                 inputs = {a: mapping_inputs(x, _event_keys_of(a, x, context.event_of),
@@ -410,22 +410,23 @@ def _unpublished(resolved: NamedGraph, inferred: set, minter: Minter) -> frozens
     return frozenset(t for t in inferred if t[0].startswith(minter.mention_prefix) and t not in resolved.triples)
 
 
-def _resolved_ntriples(prepared: Prepared, unpublished: frozenset) -> bytes:
-    """The published resolved graph as N-Triples, from the lines validation writes of the graph it
-    indexes (`prepared`: the published triples and the inferences about mentions): written once
+def _resolved_lines(prepared: Prepared, unpublished: frozenset) -> list[bytes]:
+    """The published resolved graph's N-Triples lines, from the lines validation writes of the graph
+    it indexes (`prepared`: the published triples and the inferences about mentions): written once
     in this process, for this and the articles' validation (and the records' digests, unless
     another process makes them); writing the 3.3M triples of a 10,000-article graph again took
-    24 s under the profiler. Only the subjects of `unpublished` triples are filtered: looking up
-    every triple (hashing its literals in Python) took a quarter of the time."""
+    24 s under the profiler. Lines, not a document: the store writer sorts and compares them as
+    they are. Only the subjects of `unpublished` triples are filtered: looking up every triple
+    (hashing its literals in Python) took a quarter of the time."""
     filtered = {triple[0] for triple in unpublished}
-    lines = []
+    lines: list[bytes] = []
     for subject, triples in prepared.resolved.items():
         if subject in filtered:
-            lines += [f"{s} {p} {o} .\n" for triple, (s, p, o) in zip(triples, prepared.lines_of(subject))
+            lines += [f"{s} {p} {o} .\n".encode() for triple, (s, p, o) in zip(triples, prepared.lines_of(subject))
                       if triple not in unpublished]
         else:
-            lines += [f"{s} {p} {o} .\n" for s, p, o in prepared.lines_of(subject)]
-    return "".join(lines).encode("utf-8")
+            lines += [f"{s} {p} {o} .\n".encode() for s, p, o in prepared.lines_of(subject)]
+    return lines
 
 
 def _write_build_report(release: publication.Publication, rejections, validations: dict[str, Validation],

@@ -51,7 +51,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from .store import graph_digest
+from .store import graph_digest, kept_file
 from .vocab import PREFIXES
 
 Graph = str | None  # a named graph's IRI, or None for the default graph
@@ -132,7 +132,7 @@ class Pieces:
     order: list[Graph]  # the graphs in dump order
     ready: dict[Graph, Piece]
     todo: list[tuple[Graph, str | None]]
-    sources: Path | None = None  # graphs' N-Triples as `<digest>.nt` (see make_pieces)
+    sources: Path | None = None  # graphs' N-Triples as the store writer keeps them (store.kept_file)
 
     @classmethod
     def of(cls, store: ox.Store, folder: Path, graph_digests: Mapping[str, str] | None = None,
@@ -264,7 +264,7 @@ def _source(sources: Path | None, digest: str | None) -> Path | None:
     """The file of `sources` holding the N-Triples of the graph with `digest`, if there is one."""
     if sources is None or digest is None:
         return None
-    path = sources / f"{digest}.nt"
+    path = kept_file(sources, digest)
     return path if path.is_file() else None
 
 

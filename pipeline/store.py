@@ -8,7 +8,9 @@ import logging
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 import pyoxigraph
@@ -27,6 +29,7 @@ CHANGED_LINES = 300_000
 # the next build compares with that file instead of reading the graph back from the store:
 # Oxigraph took 20 s to write the 3.3M lines of the 10,000-article resolved graph.
 KEEP_BYTES = 16 * 1024 * 1024
+HASHED_LINES = 65_536  # lines joined at a time to be hashed: no copy of a whole large graph
 
 
 def graph_digest(ntriples: bytes) -> str:
@@ -36,7 +39,37 @@ def graph_digest(ntriples: bytes) -> str:
 
 
 def _digest_of_sorted(lines: list[bytes]) -> str:
-    return hashlib.sha256(b"".join(lines)).hexdigest()
+    digest = hashlib.sha256()
+    for start in range(0, len(lines), HASHED_LINES):
+        digest.update(b"".join(lines[start:start + HASHED_LINES]))
+    return digest.hexdigest()
+
+
+def kept_file(folder: Path, digest: str) -> Path:
+    """Where a `StoreWriter` keeps the graph of `digest`: its N-Triples lines, sorted (so the file's
+    SHA-256 is its digest, and the next build walks it beside the new lines instead of holding
+    both in sets)."""
+    return folder / f"{digest}.sorted.nt"
+
+
+def _differences(old: Iterable[bytes], new: Iterable[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """The lines only `new` has and the lines only `old` has, of two sorted sequences (a line
+    repeated counts once), in one walk beside each other."""
+    old, new = (line for line, _ in groupby(old)), (line for line, _ in groupby(new))
+    added, removed = [], []
+    a, b = next(old, None), next(new, None)
+    while a is not None and b is not None:
+        if a == b:
+            a, b = next(old, None), next(new, None)
+        elif a < b:
+            removed.append(a)
+            a = next(old, None)
+        else:
+            added.append(b)
+            b = next(new, None)
+    removed += [a, *old] if a is not None else []
+    added += [b, *new] if b is not None else []
+    return added, removed
 
 
 def graph_lines(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> set[bytes]:
@@ -121,23 +154,37 @@ class StoreWriter:
 
     def add(self, name: URIRef, ntriples: bytes) -> None:
         """Queue an N-Triples document (one triple a line, as rdflib and Oxigraph write it)."""
+        self.add_lines(name, ntriples.splitlines(keepends=True))
+
+    def add_lines(self, name: URIRef, lines: list[bytes]) -> None:
+        """Queue a graph given as its N-Triples lines, each with its line break; sorts `lines`.
+
+        A large graph is handled as this list alone (its digest, its kept file, the comparison
+        with the stored one, the load from that file): no document of its lines is made, nor a
+        set of them (copies of the resolved graph's 3.3M lines at 10,000 articles were gigabytes
+        of the build's peak memory)."""
         name = str(name)
-        lines = sorted(ntriples.splitlines(keepends=True))  # split once: for the digest and the comparison
+        lines.sort()
         digest = self.digests[name] = _digest_of_sorted(lines)
         stored = self._stored.get(name)
         if stored == digest:
             return
-        if self._kept is not None and len(ntriples) >= self._keep_bytes:
-            self._keep(digest, ntriples)
+        kept = None
+        if self._kept is not None and sum(map(len, lines)) >= self._keep_bytes:
+            kept = self._keep(digest, lines)
         if stored is not None:
-            ntriples = self._replace(pyoxigraph.NamedNode(name), lines, stored)
-        else:
-            self._record(ntriples, b"")
+            lines = self._replace(pyoxigraph.NamedNode(name), lines, stored)
+        elif self.changes is not None:
+            self._record(b"".join(lines), b"")
+        self.written += 1
+        if kept is not None and stored is None:
+            self.store.bulk_load(path=str(kept), format=pyoxigraph.RdfFormat.N_TRIPLES,
+                                 to_graph=pyoxigraph.NamedNode(name))
+            return
         # Every line ends " .\\n" (a literal's own line breaks are escaped), so this makes N-Quads.
-        quads = ntriples.replace(b" .\n", f" <{name}> .\n".encode("utf-8"))
+        quads = b"".join(lines).replace(b" .\n", f" <{name}> .\n".encode("utf-8"))
         self._chunk.append(quads)
         self._size += len(quads)
-        self.written += 1
         if self._size >= CHUNK_BYTES:
             self._load()
 
@@ -152,37 +199,43 @@ class StoreWriter:
             raise ValueError(f"the store does not hold {name} as {digest}")
         self.digests[str(name)] = digest
 
-    def _keep(self, digest: str, ntriples: bytes) -> None:
+    def _keep(self, digest: str, lines: list[bytes]) -> Path:
         self._kept.mkdir(parents=True, exist_ok=True)
         partial = self._kept / f".{digest}.{os.getpid()}"
-        partial.write_bytes(ntriples)
-        os.replace(partial, self._kept / f"{digest}.nt")  # whole or absent: its name vouches for its content
+        with partial.open("wb") as out:
+            out.writelines(lines)
+        kept = kept_file(self._kept, digest)
+        os.replace(partial, kept)  # whole or absent: its name vouches for its content
+        return kept
 
-    def _kept_lines(self, digest: str) -> set[bytes] | None:
-        if self._kept is None:
-            return None
+    @contextmanager
+    def _stored_lines(self, graph: pyoxigraph.NamedNode, digest: str) -> Iterator[Iterable[bytes]]:
+        """The sorted lines of `graph` as stored: its kept file's (the document it was added as,
+        read as it is walked), or else the store's."""
         try:
-            return set((self._kept / f"{digest}.nt").read_bytes().splitlines(keepends=True))
-        except OSError:
-            return None
+            kept = kept_file(self._kept, digest).open("rb") if self._kept is not None else None
+        except FileNotFoundError:
+            kept = None
+        if kept is None:
+            yield sorted(graph_lines(self.store, graph))
+            return
+        with kept:
+            yield kept
 
-    def _replace(self, graph: pyoxigraph.NamedNode, ntriples: list[bytes], stored_digest: str) -> bytes:
-        """Remove from `graph` the triples whose lines `ntriples` does not have; return the lines it
-        has to add.
+    def _replace(self, graph: pyoxigraph.NamedNode, lines: list[bytes], stored_digest: str) -> list[bytes]:
+        """Remove from `graph` the triples whose lines the sorted `lines` do not have; return the
+        lines it has to add.
 
         Lines are compared, not triples: a line Oxigraph writes otherwise than rdflib does for
         the same triple is removed and added again, which is still right. Removing a large
         graph whole (the resolved graph) and loading it again costs seconds; a new article
-        changes a few of its lines. The stored lines are those of the kept file of the stored
-        graph's digest (the document it was added as), or else read from the store."""
-        stored = self._kept_lines(stored_digest)
-        if stored is None:
-            stored = graph_lines(self.store, graph)
-        lines = set(ntriples)
-        removed, added = b"".join(stored - lines), b"".join(lines - stored)
-        for triple in pyoxigraph.parse(removed, format=pyoxigraph.RdfFormat.N_TRIPLES):
+        changes a few of its lines."""
+        with self._stored_lines(graph, stored_digest) as stored:
+            added, removed = _differences(stored, lines)
+        removed_lines = b"".join(removed)
+        for triple in pyoxigraph.parse(removed_lines, format=pyoxigraph.RdfFormat.N_TRIPLES):
             self.store.remove(pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, graph))
-        self._record(added, removed)
+        self._record(b"".join(added), removed_lines)
         return added
 
     def _record(self, added: bytes, removed: bytes) -> None:
@@ -216,7 +269,7 @@ class StoreWriter:
         previous one's stay until the next build, in case this one is never promoted)."""
         if self._kept is None or not self._kept.is_dir():
             return
-        wanted = {f"{digest}.nt" for digest in (*self.digests.values(), *self._stored.values())}
+        wanted = {kept_file(self._kept, digest).name for digest in (*self.digests.values(), *self._stored.values())}
         for path in self._kept.iterdir():
             if path.name not in wanted:
                 path.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 from pipeline import dumps
 from pipeline.map import ntriples
 from pipeline.publish import publish
-from pipeline.store import graph_digest
+from pipeline.store import graph_digest, kept_file
 from test_site_sample import ARTICLES, BASE, sample_quads, sample_store
 
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
@@ -335,7 +335,7 @@ def test_a_large_graph_cut_from_the_writers_kept_ntriples_gives_the_bytes_the_st
     digests = graph_digests(store)
     kept = tmp_path / "kept"
     kept.mkdir()
-    (kept / f"{digests[resolved.value]}.nt").write_bytes(b"".join(reversed(as_kept)))
+    kept_file(kept, digests[resolved.value]).write_bytes(b"".join(reversed(as_kept)))
     watched = Watched(store)
     pieces = dumps.Pieces.of(watched, tmp_path / "pieces", digests, kept)
     dumps.write_dumps(watched, tmp_path / "cut", pieces)

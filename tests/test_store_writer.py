@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from pipeline.store import StoredGraphs, StoreWriter, graph_digest
+from pipeline.store import StoredGraphs, StoreWriter, graph_digest, kept_file
 
 KEPT, CHANGED, DROPPED, NEW = (f"http://example.org/graph/{name}" for name in ("kept", "changed", "dropped", "new"))
 
@@ -105,7 +105,7 @@ def test_a_large_graph_is_compared_with_its_kept_file_not_read_back_from_the_sto
     first.add(KEPT, document("a", "b"))
     first.close()
     previous = StoredGraphs(tmp_path / "old", dict(first.digests))
-    assert [p.name for p in kept.iterdir()] == [f"{previous.digests[KEPT]}.nt"]
+    assert [p.name for p in kept.iterdir()] == [kept_file(kept, previous.digests[KEPT]).name]
 
     def unread(*_):
         raise AssertionError("the graph was read back from the store")
@@ -117,13 +117,13 @@ def test_a_large_graph_is_compared_with_its_kept_file_not_read_back_from_the_sto
     assert [b"".join(lines) for lines in (writer.changes.added, writer.changes.removed)] == [document("c"),
                                                                                           document("a")]
     # the previous build's file stays (that build may still be the one served), the one before goes
-    assert sorted(p.name for p in kept.iterdir()) == sorted(f"{d}.nt" for d in (previous.digests[KEPT],
+    assert sorted(p.name for p in kept.iterdir()) == sorted(kept_file(kept, d).name for d in (previous.digests[KEPT],
                                                                                  writer.digests[KEPT]))
     newer = StoreWriter(tmp_path / "newer", StoredGraphs(tmp_path / "new", dict(writer.digests)), kept=kept,
                         keep_bytes=1)
     newer.add(KEPT, document("c"))
     newer.close()
-    assert previous.digests[KEPT] + ".nt" not in {p.name for p in kept.iterdir()}
+    assert kept_file(kept, previous.digests[KEPT]).name not in {p.name for p in kept.iterdir()}
 
 
 def test_without_its_kept_file_a_graph_is_compared_with_the_store(tmp_path):
@@ -137,3 +137,30 @@ def test_without_its_kept_file_a_graph_is_compared_with_the_store(tmp_path):
                          keep_bytes=1)
     writer.add(KEPT, document("b", "c"))
     assert quads(writer.close()) == {(KEPT, "b"), (KEPT, "c")} and writer.written == 1
+
+
+def test_the_walk_beside_the_stored_lines_finds_what_sets_would():
+    """Both sides sorted, a line repeated on either side counting once, either side running out first."""
+    import random
+
+    from pipeline.store import _differences
+
+    rng = random.Random(7)
+    for _ in range(200):
+        old = sorted(f"{rng.randrange(30):02d}\n".encode() for _ in range(rng.randrange(25)))
+        new = sorted(f"{rng.randrange(30):02d}\n".encode() for _ in range(rng.randrange(25)))
+        added, removed = _differences(iter(old), new)
+        assert added == sorted(set(new) - set(old)) and removed == sorted(set(old) - set(new))
+
+
+def test_a_kept_file_holds_the_sorted_lines_its_name_is_the_digest_of_and_loads_the_graph(tmp_path):
+    import hashlib
+
+    kept = tmp_path / "kept"
+    writer = StoreWriter(tmp_path / "store", kept=kept, keep_bytes=1)
+    writer.add(NEW, document("z", "b", "m", "b"))
+    digest = writer.digests[NEW]
+    content = kept_file(kept, digest).read_bytes()
+    assert content.splitlines(keepends=True) == sorted(document("z", "b", "m", "b").splitlines(keepends=True))
+    assert hashlib.sha256(content).hexdigest() == digest == graph_digest(document("b", "z", "b", "m"))
+    assert quads(writer.close()) == {(NEW, "z"), (NEW, "b"), (NEW, "m")} and writer.written == 1
