@@ -222,7 +222,7 @@ def make_pieces(store: ox.Store, folder: Path, graphs: Sequence[tuple[Graph, str
     Oxigraph writes each graph to a scratch file, and a large one is cut into its parts from
     there a block at a time: memory holds a block and a part, never a whole graph (the
     resolved graph grows with the corpus). A large graph whose N-Triples `sources` holds
-    (`<digest>.nt`) is cut from that file instead."""
+    (`store.kept_file`) is cut from that file instead."""
     made = []
     for graph, digest in graphs:
         if digest is not None and (piece := found(folder, graph, piece_key(graph, digest))) is not None:
