@@ -180,15 +180,17 @@ class SiteWriter:
         base = self.reader.base
         with tempfile.TemporaryDirectory(prefix="newsgraph-listings-") as spools, \
                 ThreadPoolExecutor(LISTING_THREADS) as pool:
-            def spool(listing: str, query: str, **values: str | ox.NamedNode) -> Future[Spool]:
-                return pool.submit(Spool, Path(spools) / listing, self.reader.rows(query, **values))
+            def spool(listing: str, rows: Iterable[dict]) -> Future[Spool]:
+                return pool.submit(Spool, Path(spools) / listing, rows)  # the query runs on the pool's thread
 
-            spooling = {"event": pool.submit(Spool, Path(spools) / "event",  # the longest first
-                                             _by_iri_within_date(self.reader.rows("events"))),
-                        "actor": spool("actor", "entities", prefix=base + "id/actor/", kind=ox.NamedNode(NG.Actor)),
-                        "place": spool("place", "entities", prefix=base + "id/place/", kind=ox.NamedNode(NG.Place)),
-                        "article": spool("article", "articles"), "type": spool("type", "event_types"),
-                        "replaced": spool("replaced", "replaced_events")}
+            query = self.reader.rows
+            spooling = {"event": spool("event", _by_iri_within_date(query("events"))),  # the longest first
+                        "actor": spool("actor", query("entities", prefix=base + "id/actor/",
+                                                      kind=ox.NamedNode(NG.Actor))),
+                        "place": spool("place", query("entities", prefix=base + "id/place/",
+                                                      kind=ox.NamedNode(NG.Place))),
+                        "article": spool("article", query("articles")), "type": spool("type", query("event_types")),
+                        "replaced": spool("replaced", query("replaced_events"))}
             # The event pages need only the events' IRIs, which the type index gives in a moment: they
             # go to the workers first, not after the events listing, which the indexes need (sorted
             # by date: 27 s at 10,000 articles beside the page workers). Each other listing's pages

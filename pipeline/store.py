@@ -212,15 +212,12 @@ class StoreWriter:
     def _stored_lines(self, graph: pyoxigraph.NamedNode, digest: str) -> Iterator[Iterable[bytes]]:
         """The sorted lines of `graph` as stored: its kept file's (the document it was added as,
         read as it is walked), or else the store's."""
-        try:
-            kept = kept_file(self._kept, digest).open("rb") if self._kept is not None else None
-        except FileNotFoundError:
-            kept = None
-        if kept is None:
+        kept = kept_file(self._kept, digest) if self._kept is not None else None
+        if kept is None or not kept.is_file():
             yield sorted(graph_lines(self.store, graph))
             return
-        with kept:
-            yield kept
+        with kept.open("rb") as lines:
+            yield lines
 
     def _replace(self, graph: pyoxigraph.NamedNode, lines: list[bytes], stored_digest: str) -> list[bytes]:
         """Remove from `graph` the triples whose lines the sorted `lines` do not have; return the
