@@ -87,5 +87,6 @@ bench: setup
 	  --repeat $(BENCH_REPEAT) --budget $(BENCH_BUDGET) --work $(BENCH_WORK)/sparql --results $(BENCH_RESULTS)
 	$(BIN)/python bench/endpoint_load.py --out $(BENCH_PUB) --seconds $(BENCH_SECONDS) \
 	  --label "$(BENCH_ARTICLES) articles" --results $(BENCH_RESULTS)
+	$(BIN)/python bench/listing_sort.py $(BENCH_PUB)/current/store --results $(BENCH_RESULTS)
 	$(BIN)/python bench/site_scale.py --articles $(BENCH_SITE_ARTICLES) --work $(BENCH_WORK)/site \
 	  --results $(BENCH_RESULTS)

@@ -519,16 +519,18 @@ def test_article_text_is_cut_as_by_checking_every_mention_for_every_piece():
         assert list(_cut(body, spans)) == _cut_by_scan(body, spans)
 
 
-def test_events_listing_is_newest_first_and_a_dates_events_in_iri_order():
-    """events.rq leaves the order of one date's events to site.py: the rows are those of the
-    store's own ORDER BY DESC(STR(?date)) ?e."""
-    from pipeline.site import _by_iri_within_date
+@pytest.mark.parametrize("run_rows", [2, 20_000])
+def test_events_listing_is_newest_first_and_a_dates_events_in_iri_order(tmp_path, monkeypatch, run_rows):
+    """events.rq leaves the order to the spool (sorted on disk two rows at a time, or in one
+    run): the rows are those of the store's own ORDER BY DESC(STR(?date)) ?e."""
+    from pipeline import listing
     from pipeline.siteread import Reader, query_text
 
+    monkeypatch.setattr(listing, "RUN_ROWS", run_rows)
     ng = "https://w3id.org/newsgraph/ns#"
     store = ox.Store()
     dates = {"b": "2024-12-06", "a": "2024-12-06", "c": "2024-12-05", "e": None, "d": None, "z": "2024-12-07",
-             "y": "2024-12-06"}
+             "y": "2024-12-06", "m": "2024-12"}
     for name, date in dates.items():
         event = ox.NamedNode(f"{BASE}id/event/{name}")
         store.add(ox.Quad(event, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
@@ -536,9 +538,10 @@ def test_events_listing_is_newest_first_and_a_dates_events_in_iri_order():
         if date:
             store.add(ox.Quad(event, ox.NamedNode(ng + "date"), ox.Literal(date, datatype=ox.NamedNode(
                 "http://www.w3.org/2001/XMLSchema#date")), ox.NamedNode(f"{BASE}graph/resolved")))
-    reader = Reader(store, BASE)
-    listed = [row["e"].value.rsplit("/", 1)[1] for row in _by_iri_within_date(reader.rows("events"))]
-    assert listed == ["z", "a", "b", "y", "c", "d", "e"]
-    by_store = query_text("events").replace("ORDER BY DESC(STR(?date))", "ORDER BY DESC(STR(?date)) ?e")
+    spool = listing.Spool(tmp_path / "event", Reader(store, BASE).rows("events"), listing.newest_first("date"))
+    listed = [row["e"].rsplit("/", 1)[1] for row in spool]
+    assert listed == ["z", "a", "b", "y", "c", "m", "d", "e"]
+    by_store = query_text("events") + "ORDER BY DESC(STR(?date)) ?e"
     assert [row["e"].value.rsplit("/", 1)[1]
             for row in store.query(by_store, use_default_graph_as_union=True)] == listed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["event"]  # the sorted runs are gone
