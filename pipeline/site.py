@@ -203,7 +203,6 @@ class SiteWriter:
                                                        for kind in ("event", "actor", "place", "article", "type"))
             self._event_types(types, events)
             self._site_pages(actors, places, events, articles, types)
-        self.views.forget()  # the dumps come next: leave them the memory
         self._static()
 
     def _resource_pages(self, listings: dict[str, Callable[[], Iterable[dict[str, str]]]],

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .reason import mention_links
-from .siteread import Reader, Reads, Term
+from .siteread import Reader, Term
 from .vocab import NG, NGT
 
 PAGE_KINDS = ("actor", "place", "event", "article")
@@ -263,35 +263,12 @@ def split_sentence(sentence: str, sentence_begin: int, begin: int, end: int, anc
 class Views:
     """Builds page views from the store, one resource at a time."""
 
-    CACHED_EVENTS = 5_000  # event views remembered (with their lookups) across pages
-
     def __init__(self, reader: Reader):
         self.reader = reader
         self.paths = Paths(reader.base)
-        self._events: dict[str, tuple[EventView, Reads]] = {}
 
     def event(self, iri: str) -> EventView:
-        """An event as its own page and the pages of its place and actors show it.
-
-        It is drawn once for all of them (while remembered): the page that shows it again
-        records the same lookups, so what it was drawn from stays known (siteread.Reads)."""
-        if iri in self._events:
-            view, reads = self._events[iri]
-            self.reader.replay(reads)
-            return view
-        with self.reader.reading() as reads:
-            view = self._event(iri)
-        if len(self._events) >= self.CACHED_EVENTS:
-            del self._events[next(iter(self._events))]  # the oldest
-        self._events[iri] = (view, reads)
-        return view
-
-    def forget(self) -> None:
-        """Drop what is remembered across pages (the event views and the reader's lookups)."""
-        self._events.clear()
-        self.reader.forget()
-
-    def _event(self, iri: str) -> EventView:
+        """An event as its own page and the pages of its place and actors show it."""
         node = ox.NamedNode(iri)
         read = self.reader
         own = read.values(node)
