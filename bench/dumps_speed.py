@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from statistics import median
 
+from peak import peak_mib
 from results import Record, results_option, save
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,14 +53,6 @@ def child(code: str, store_path: str, downloads: str, cache: str | None, digests
     new = [p for p in Path(cache).iterdir() if p not in before and p.suffix == ".json"] if cache else []
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "graphs_pieced": len(new),
                       "bytes": sum(d.size for d in written), "peak_mib": peak_mib()}))
-
-
-def peak_mib() -> float:
-    """This process's peak RSS (Linux's VmHWM)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def timed(code: Path, store: Path, downloads: Path, cache: Path | None = None, digests: Path | None = None) -> dict:

@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from peak import peak_mib
 from results import Record, results_option, save
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,13 +32,6 @@ sys.path.insert(0, str(ROOT))
 # The listing, its sort on the spool, and the ORDER BY the store ran before the spool sorted it.
 LISTINGS = {"events": ("date", "ORDER BY DESC(STR(?date)) ?e"),
             "articles": ("published", "ORDER BY DESC(STR(?published)) ?e")}
-
-
-def peak_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def child(way: str, listing_name: str, store_path: str, target: str) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from peak import peak_mib  # noqa: E402
 from results import Record, results_option, save  # noqa: E402
 from synthetic_graph import synthetic_publication  # noqa: E402
 from pipeline.vocab import DEFAULT_BASE  # noqa: E402
@@ -48,17 +48,6 @@ class Run:
     opened_mib: float  # peak RSS once the store was open, before the work
     pages: int = 0
     stages: dict[str, list[float]] = field(default_factory=dict)  # publish's stages: [seconds, peak MiB after]
-
-
-def peak_mib() -> float:
-    """This process's peak RSS. Linux's VmHWM, since ru_maxrss survives exec: a child started
-    by a big parent would report the parent's size."""
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on most systems (bytes on macOS)
 
 
 def child(task: str, store_path: Path, target: Path) -> None:
