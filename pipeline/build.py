@@ -218,12 +218,15 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
         keep()
         failed = set()
         made: dict[str, ArticleRecord] = {}
+        # each visited node's name kept once: every article's walk reaches the busiest entities,
+        # and a copy of their names per article grew with the corpus
+        nodes: dict[str, str] = {}
         with timings.stage("map, validate, store"):
             with collector_paused():
                 digesting = _subject_digests(context, list(corpus.extractions), processes, last_records)
                 if not quarantined and last_records is not None:  # the first pass
                     records = Records.read(*last_records)
-                writer.add_lines(resolved.name, _resolved_lines(context.resolved, context.unpublished))
+                writer.add_sorted(resolved.name, _resolved_lines(context.resolved, context.unpublished))
                 digests = digesting()
                 as_extracted = {x.article.id: x for x in extractions}
                 inputs = {a: mapping_inputs(x, _event_keys_of(a, x, context.event_of),
@@ -248,7 +251,8 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
                     writer.add(name, article.ntriples)
                     made[article_id] = ArticleRecord(
                         inputs[article_id], digests.own(article_id),
-                        tuple(sorted(n for n in article.visited if not digests.is_own(article_id, n))),
+                        tuple(sorted(nodes.setdefault(n, n) for n in article.visited
+                                     if not digests.is_own(article_id, n))),
                         writer.digests[str(name)], article.validation)
                 else:
                     failed.add(article_id)
@@ -410,23 +414,28 @@ def _unpublished(resolved: NamedGraph, inferred: set, minter: Minter) -> frozens
     return frozenset(t for t in inferred if t[0].startswith(minter.mention_prefix) and t not in resolved.triples)
 
 
-def _resolved_lines(prepared: Prepared, unpublished: frozenset) -> list[bytes]:
-    """The published resolved graph's N-Triples lines, from the lines validation writes of the graph
-    it indexes (`prepared`: the published triples and the inferences about mentions): written once
-    in this process, for this and the articles' validation (and the records' digests, unless
-    another process makes them); writing the 3.3M triples of a 10,000-article graph again took
-    24 s under the profiler. Lines, not a document: the store writer sorts and compares them as
-    they are. Only the subjects of `unpublished` triples are filtered: looking up every triple
-    (hashing its literals in Python) took a quarter of the time."""
+def _resolved_lines(prepared: Prepared, unpublished: frozenset) -> Callable[[], Iterator[bytes]]:
+    """The published resolved graph's N-Triples lines in sorted order, made from the lines
+    validation writes of the graph it indexes (`prepared`: the published triples and the
+    inferences about mentions) as they are read: written once in this process, for this and the
+    articles' validation (and the records' digests, unless another process makes them); writing
+    the 3.3M triples of a 10,000-article graph again took 24 s under the profiler. What is
+    sorted is validation's own lines (tuples of the terms' text, shared with it), not a copy
+    (the lines made with a copy of each as bytes added 2.3 GB to the build at 10,000 articles):
+    terms as N-Triples writes them sort as the lines they make (none is a prefix of another
+    followed by a character below the space that follows it in a line), and the store writer
+    checks the order as it reads them. Only the subjects of `unpublished` triples are filtered:
+    looking up every triple (hashing its literals in Python) took a quarter of the time."""
     filtered = {triple[0] for triple in unpublished}
-    lines: list[bytes] = []
+    published: list = []
     for subject, triples in prepared.resolved.items():
         if subject in filtered:
-            lines += [f"{s} {p} {o} .\n".encode() for triple, (s, p, o) in zip(triples, prepared.lines_of(subject))
-                      if triple not in unpublished]
+            published += [line for triple, line in zip(triples, prepared.lines_of(subject))
+                          if triple not in unpublished]
         else:
-            lines += [f"{s} {p} {o} .\n".encode() for s, p, o in prepared.lines_of(subject)]
-    return lines
+            published += prepared.lines_of(subject)
+    published.sort()
+    return lambda: (f"{s} {p} {o} .\n".encode() for s, p, o in published)
 
 
 def _write_build_report(release: publication.Publication, rejections, validations: dict[str, Validation],

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 
 import pyoxigraph
@@ -166,12 +167,53 @@ class StoreWriter:
         name = str(name)
         lines.sort()
         digest = self.digests[name] = _digest_of_sorted(lines)
-        stored = self._stored.get(name)
-        if stored == digest:
+        if self._stored.get(name) == digest:
             return
         kept = None
         if self._kept is not None and sum(map(len, lines)) >= self._keep_bytes:
             kept = self._keep(digest, lines)
+        self._write(name, lines, kept)
+
+    def add_sorted(self, name: URIRef, lines: Callable[[], Iterable[bytes]]) -> None:
+        """Queue a large graph given as its N-Triples lines in sorted order, made as they are
+        read (`lines()` is called for them once, twice if they turn out not to be sorted).
+
+        They go straight into the graph's kept file, hashed on the way, and are compared and
+        loaded from there: no list of them is held (the resolved graph's lines as bytes were
+        over a gigabyte at 10,000 articles, beside the text validation keeps of them). Without
+        a kept folder, or when a line is out of order, this is `add_lines`."""
+        name = str(name)
+        if self._kept is None:
+            self.add_lines(name, list(lines()))
+            return
+        self._kept.mkdir(parents=True, exist_ok=True)
+        partial = self._kept / f".{os.getpid()}.partial"
+        digest, made, last, in_order = hashlib.sha256(), iter(lines()), b"", True
+        with partial.open("wb") as out:
+            while batch := list(islice(made, HASHED_LINES)):
+                if batch[0] < last or any(map(operator.gt, batch, batch[1:])):
+                    in_order = False
+                    break
+                chunk = b"".join(batch)
+                digest.update(chunk)
+                out.write(chunk)
+                last = batch[-1]
+        if not in_order:
+            partial.unlink()
+            self.add_lines(name, list(lines()))
+            return
+        digest = self.digests[name] = digest.hexdigest()
+        if self._stored.get(name) == digest:
+            partial.unlink()
+            return
+        kept = kept_file(self._kept, digest)
+        os.replace(partial, kept)
+        with kept.open("rb") as written:
+            self._write(name, written, kept)
+
+    def _write(self, name: str, lines: Iterable[bytes], kept: Path | None) -> None:
+        """Write a graph whose sorted lines (`lines`, also in its `kept` file if any) changed."""
+        stored = self._stored.get(name)
         if stored is not None:
             lines = self._replace(pyoxigraph.NamedNode(name), lines, stored)
         elif self.changes is not None:
@@ -181,7 +223,7 @@ class StoreWriter:
             self.store.bulk_load(path=str(kept), format=pyoxigraph.RdfFormat.N_TRIPLES,
                                  to_graph=pyoxigraph.NamedNode(name))
             return
-        # Every line ends " .\\n" (a literal's own line breaks are escaped), so this makes N-Quads.
+        # Every line ends " .\n" (a literal's own line breaks are escaped), so this makes N-Quads.
         quads = b"".join(lines).replace(b" .\n", f" <{name}> .\n".encode("utf-8"))
         self._chunk.append(quads)
         self._size += len(quads)

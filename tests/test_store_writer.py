@@ -164,3 +164,64 @@ def test_a_kept_file_holds_the_sorted_lines_its_name_is_the_digest_of_and_loads_
     assert content.splitlines(keepends=True) == sorted(document("z", "b", "m", "b").splitlines(keepends=True))
     assert hashlib.sha256(content).hexdigest() == digest == graph_digest(document("b", "z", "b", "m"))
     assert quads(writer.close()) == {(NEW, "z"), (NEW, "b"), (NEW, "m")} and writer.written == 1
+
+
+def lines_of(document_: bytes):
+    """What `add_sorted` takes: a call that makes the lines anew, counting the calls."""
+    calls = []
+
+    def made():
+        calls.append(1)
+        return iter(document_.splitlines(keepends=True))
+    return made, calls
+
+
+def test_a_graph_given_sorted_is_written_as_add_lines_writes_it_in_one_pass(tmp_path):
+    kept = tmp_path / "kept"
+    lines, calls = lines_of(document("a", "b", "c"))
+    writer = StoreWriter(tmp_path / "store", kept=kept)
+    writer.add_sorted(NEW, lines)
+    assert len(calls) == 1 and writer.written == 1
+    assert writer.digests[NEW] == graph_digest(document("c", "a", "b"))
+    assert kept_file(kept, writer.digests[NEW]).read_bytes() == document("a", "b", "c")
+    assert [p.name for p in kept.iterdir()] == [kept_file(kept, writer.digests[NEW]).name]  # no partial file left
+    assert quads(writer.close()) == {(NEW, "a"), (NEW, "b"), (NEW, "c")}
+
+
+def test_lines_out_of_order_are_sorted_after_all(tmp_path):
+    kept = tmp_path / "kept"
+    for unsorted in (document("b", "a"), document(*"abcdefgh") + document("a")):
+        lines, calls = lines_of(unsorted)
+        writer = StoreWriter(tmp_path / f"store{len(unsorted)}", kept=kept, keep_bytes=1)
+        writer.add_sorted(NEW, lines)
+        assert len(calls) == 2 and writer.digests[NEW] == graph_digest(unsorted)
+        assert kept_file(kept, writer.digests[NEW]).read_bytes() == b"".join(
+            sorted(unsorted.splitlines(keepends=True)))
+        assert not [p for p in kept.iterdir() if p.name.startswith(".")]
+        assert {o for _, o in quads(writer.close())} == {line.split(b'"')[1].decode()
+                                                         for line in unsorted.splitlines()}
+
+
+def test_a_graph_given_sorted_is_compared_with_the_previous_store_and_only_its_changes_written(tmp_path):
+    kept = tmp_path / "kept"
+    first = StoreWriter(tmp_path / "old", kept=kept)
+    first.add_sorted(KEPT, lines_of(document("a", "b"))[0])
+    first.close()
+    previous = StoredGraphs(tmp_path / "old", dict(first.digests))
+
+    same = StoreWriter(tmp_path / "same", previous, kept=kept)
+    same.add_sorted(KEPT, lines_of(document("a", "b"))[0])
+    assert same.written == 0 and same.digests == previous.digests
+    assert quads(same.close()) == {(KEPT, "a"), (KEPT, "b")}
+
+    writer = StoreWriter(tmp_path / "new", previous, kept=kept)
+    writer.add_sorted(KEPT, lines_of(document("b", "c"))[0])
+    assert quads(writer.close()) == {(KEPT, "b"), (KEPT, "c")} and writer.written == 1
+    assert [b"".join(lines) for lines in (writer.changes.added, writer.changes.removed)] == [document("c"),
+                                                                                          document("a")]
+
+
+def test_without_a_kept_folder_a_graph_given_sorted_is_added_as_lines(tmp_path):
+    writer = StoreWriter(tmp_path / "store")
+    writer.add_sorted(NEW, lines_of(document("b", "a"))[0])
+    assert quads(writer.close()) == {(NEW, "a"), (NEW, "b")} and writer.digests[NEW] == graph_digest(document("a", "b"))

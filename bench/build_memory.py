@@ -1,0 +1,139 @@
+"""A build's peak memory stage by stage: the main process's and its largest child's.
+
+Builds the corpus of a publication kept by `bench/build_speed.py --keep DIR` (DIR/corpus), with
+a copy of its extraction cache (DIR/out/cache/extract, so extraction is read, not run), into a
+scratch folder, in a fresh process that records for each stage the main process's peak RSS
+(its high-water mark, reset as the stage starts) and the highest peak of its child processes
+(the mapping and validating ones, and the one making the records' digests), sampled every 0.2 s.
+The build stops where publishing would start: what the pages and dumps take is
+`bench/site_scale.py`'s, in a process of their own. With --baseline DIR (other code, e.g. a `git
+archive` of main) the same build of that code runs first, and each figure has it as its peer.
+
+    python bench/build_memory.py KEPT [--processes 2] [--baseline DIR] [--results DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from results import Record, results_option, save
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("extract", "link", "map, validate, store")  # ingest is too short to say anything
+FORKING = "map, validate, store"  # the one stage with child processes (extraction only reads its cache here)
+
+
+def high_water_mib(pid: int | str = "self") -> int:
+    """A process's peak RSS so far (VmHWM); 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        parent = stack.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            stack += children
+    return found
+
+
+class _Publishing(Exception):
+    """Raised where the build would publish: the figures end there."""
+
+
+def measure(corpus: Path, out: Path, processes: int) -> dict[str, tuple[int, int]]:
+    """Build `corpus` into `out` with this interpreter's `pipeline`: each stage's (main peak,
+    largest child peak) in MiB."""
+    from pipeline import build
+
+    peaks: dict[str, list[int]] = {}
+    current: list[str | None] = [None]
+
+    def sample_children() -> None:
+        me = os.getpid()
+        while True:
+            if (stage := current[0]) is not None:
+                highest = max((high_water_mib(child) for child in descendants(me)), default=0)
+                peaks[stage][1] = max(peaks[stage][1], highest)
+            time.sleep(0.2)
+
+    timed = build.Timings.stage
+
+    @contextmanager
+    def stage(self, name: str):
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+        peaks[name], current[0] = [0, 0], name
+        with timed(self, name):
+            yield
+        current[0] = None
+        peaks[name][0] = high_water_mib()
+
+    def publishing(*_, **__):
+        raise _Publishing
+
+    build.Timings.stage, build.publish = stage, publishing
+    threading.Thread(target=sample_children, daemon=True).start()
+    try:
+        build.build([corpus], out, build.BuildOptions(workers=processes))
+    except _Publishing:
+        pass
+    return {name: tuple(values) for name, values in peaks.items() if name in STAGES}
+
+
+def run(code: Path, kept: Path, processes: int) -> dict[str, tuple[int, int]]:
+    """`measure` in a fresh process running `code`, into a scratch copy of `kept`'s extraction cache."""
+    with tempfile.TemporaryDirectory(dir=kept) as scratch:
+        out = Path(scratch) / "out"
+        shutil.copytree(kept / "out" / "cache" / "extract", out / "cache" / "extract")
+        done = subprocess.run([sys.executable, __file__, "--measure", str(kept / "corpus"), str(out), str(processes)],
+                              env={**os.environ, "PYTHONPATH": str(code)}, check=True, capture_output=True,
+                              text=True)
+    return {name: tuple(values) for name, values in json.loads(done.stdout.splitlines()[-1]).items()}
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--measure"]:
+        corpus, out, processes = sys.argv[2:5]
+        print(json.dumps(measure(Path(corpus), Path(out), int(processes))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kept", type=Path, help="a folder kept by build_speed.py --keep (corpus/ and out/)")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--baseline", type=Path, help="other code to measure first, as the peer")
+    results_option(parser)
+    args = parser.parse_args()
+    articles = sum(1 for path in (args.kept / "corpus").iterdir() if path.suffix == ".txt")
+    peer = run(args.baseline, args.kept, args.processes) if args.baseline else None
+    mine = run(ROOT, args.kept, args.processes)
+    records = []
+    for stage in STAGES:
+        for index, whose in enumerate(("main process", "largest child process")[:2 if stage == FORKING else 1]):
+            records.append(Record(f"build peak memory of the {whose} in {stage} ({articles} articles, "
+                                  f"{args.processes} processes)", mine[stage][index], "MiB",
+                                  f"code at {args.baseline}" if peer else None, peer[stage][index] if peer else None))
+    save(records, args.results)
+
+
+if __name__ == "__main__":
+    main()
