@@ -5,9 +5,10 @@ a copy of its extraction cache (DIR/out/cache/extract, so extraction is read, no
 scratch folder, in a fresh process that records for each stage the main process's peak RSS
 (its high-water mark, reset as the stage starts) and the highest peak of its child processes
 (the mapping and validating ones, and the one making the records' digests), sampled every 0.2 s.
-The build stops where publishing would start: what the pages and dumps take is
-`bench/site_scale.py`'s, in a process of their own. With --baseline DIR (other code, e.g. a `git
-archive` of main) the same build of that code runs first, and each figure has it as its peer.
+The build stops where publishing would start, and the main process's RSS there is recorded too
+(what it carries into publishing; what the pages and dumps take is `bench/site_scale.py`'s).
+With --baseline DIR (other code, e.g. a `git archive` of main) the same build of that code runs
+first, and each figure has it as its peer.
 
     python bench/build_memory.py KEPT [--processes 2] [--baseline DIR] [--results DIR]
 """
@@ -33,11 +34,12 @@ STAGES = ("extract", "link", "map, validate, store")  # ingest is too short to s
 FORKING = "map, validate, store"  # the one stage with child processes (extraction only reads its cache here)
 
 
-def high_water_mib(pid: int | str = "self") -> int:
-    """A process's peak RSS so far (VmHWM); 0 once it is gone."""
+def status_mib(field: str, pid: int | str = "self") -> int:
+    """A figure of a process's /proc status in MiB: VmHWM, its peak RSS so far; VmRSS, its RSS
+    now. 0 once the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) // 1024
     except OSError:
         pass
@@ -74,7 +76,7 @@ def measure(corpus: Path, out: Path, processes: int) -> dict[str, tuple[int, int
         me = os.getpid()
         while True:
             if (stage := current[0]) is not None:
-                highest = max((high_water_mib(child) for child in descendants(me)), default=0)
+                highest = max((status_mib("VmHWM", child) for child in descendants(me)), default=0)
                 peaks[stage][1] = max(peaks[stage][1], highest)
             time.sleep(0.2)
 
@@ -87,9 +89,10 @@ def measure(corpus: Path, out: Path, processes: int) -> dict[str, tuple[int, int
         with timed(self, name):
             yield
         current[0] = None
-        peaks[name][0] = high_water_mib()
+        peaks[name][0] = status_mib("VmHWM")
 
     def publishing(*_, **__):
+        peaks["publishing"] = [status_mib("VmRSS"), 0]
         raise _Publishing
 
     build.Timings.stage, build.publish = stage, publishing
@@ -98,7 +101,7 @@ def measure(corpus: Path, out: Path, processes: int) -> dict[str, tuple[int, int
         build.build([corpus], out, build.BuildOptions(workers=processes))
     except _Publishing:
         pass
-    return {name: tuple(values) for name, values in peaks.items() if name in STAGES}
+    return {name: tuple(values) for name, values in peaks.items() if name in (*STAGES, "publishing")}
 
 
 def run(code: Path, kept: Path, processes: int) -> dict[str, tuple[int, int]]:
@@ -132,6 +135,9 @@ def main() -> None:
             records.append(Record(f"build peak memory of the {whose} in {stage} ({articles} articles, "
                                   f"{args.processes} processes)", mine[stage][index], "MiB",
                                   f"code at {args.baseline}" if peer else None, peer[stage][index] if peer else None))
+    records.append(Record(f"build memory of the main process as publishing starts ({articles} articles, "
+                          f"{args.processes} processes)", mine["publishing"][0], "MiB",
+                          f"code at {args.baseline}" if peer else None, peer["publishing"][0] if peer else None))
     save(records, args.results)
 
 
