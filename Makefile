@@ -81,6 +81,8 @@ bench: setup
 	$(BIN)/python bench/extract_speed.py --results $(BENCH_RESULTS)
 	$(BIN)/python bench/build_speed.py --articles $(BENCH_ARTICLES) --processes $(BENCH_PROCESSES) \
 	  --results $(BENCH_RESULTS)
+	$(BIN)/python bench/build_memory.py $(BENCH_WORK)/corpus-$(BENCH_ARTICLES) $(BENCH_PUB) \
+	  --processes $(BENCH_PROCESSES) --results $(BENCH_RESULTS)
 	$(BIN)/python bench/bench_validate.py --results $(BENCH_RESULTS)
 	$(BIN)/python bench/gallery_scale.py --copies $(BENCH_COPIES)
 	$(BIN)/python bench/sparql_compare.py --publication $(BENCH_PUB) --triples $(BENCH_TRIPLES) \

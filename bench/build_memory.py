@@ -1,16 +1,16 @@
 """A build's peak memory stage by stage: the main process's and its largest child's.
 
-Builds the corpus of a publication kept by `bench/build_speed.py --keep DIR` (DIR/corpus), with
-a copy of its extraction cache (DIR/out/cache/extract, so extraction is read, not run), into a
-scratch folder, in a fresh process that records for each stage the main process's peak RSS
-(its high-water mark, reset as the stage starts) and the highest peak of its child processes
-(the mapping and validating ones, and the one making the records' digests), sampled every 0.2 s.
-The build stops where publishing would start, and the main process's RSS there is recorded too
-(what it carries into publishing; what the pages and dumps take is `bench/site_scale.py`'s).
-With --baseline DIR (other code, e.g. a `git archive` of main) the same build of that code runs
-first, and each figure has it as its peer.
+Builds CORPUS with a copy of the extraction cache of OUT, a build of it (OUT/cache/extract:
+extraction is read, not run; e.g. DIR/corpus and DIR/out of `bench/build_speed.py --keep DIR`),
+into a scratch folder beside OUT, in a fresh process that records for each stage the main
+process's peak RSS (its high-water mark, reset as the stage starts) and the highest peak of its
+child processes (the mapping and validating ones, and the one making the records' digests),
+sampled every 0.2 s. The build stops where publishing would start, and the main process's RSS
+there is recorded too (what it carries into publishing; what the pages and dumps take is
+`bench/site_scale.py`'s). With --baseline DIR (other code, e.g. a `git archive` of main) the
+same build of that code runs first, and each figure has it as its peer.
 
-    python bench/build_memory.py KEPT [--processes 2] [--baseline DIR] [--results DIR]
+    python bench/build_memory.py CORPUS OUT [--processes 2] [--baseline DIR] [--results DIR]
 """
 
 from __future__ import annotations
@@ -104,12 +104,12 @@ def measure(corpus: Path, out: Path, processes: int) -> dict[str, tuple[int, int
     return {name: tuple(values) for name, values in peaks.items() if name in (*STAGES, "publishing")}
 
 
-def run(code: Path, kept: Path, processes: int) -> dict[str, tuple[int, int]]:
-    """`measure` in a fresh process running `code`, into a scratch copy of `kept`'s extraction cache."""
-    with tempfile.TemporaryDirectory(dir=kept) as scratch:
+def run(code: Path, corpus: Path, built: Path, processes: int) -> dict[str, tuple[int, int]]:
+    """`measure` in a fresh process running `code`, with a scratch copy of `built`'s extraction cache."""
+    with tempfile.TemporaryDirectory(dir=built.parent) as scratch:
         out = Path(scratch) / "out"
-        shutil.copytree(kept / "out" / "cache" / "extract", out / "cache" / "extract")
-        done = subprocess.run([sys.executable, __file__, "--measure", str(kept / "corpus"), str(out), str(processes)],
+        shutil.copytree(built / "cache" / "extract", out / "cache" / "extract")
+        done = subprocess.run([sys.executable, __file__, "--measure", str(corpus), str(out), str(processes)],
                               env={**os.environ, "PYTHONPATH": str(code)}, check=True, capture_output=True,
                               text=True)
     return {name: tuple(values) for name, values in json.loads(done.stdout.splitlines()[-1]).items()}
@@ -121,14 +121,15 @@ def main() -> None:
         print(json.dumps(measure(Path(corpus), Path(out), int(processes))))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kept", type=Path, help="a folder kept by build_speed.py --keep (corpus/ and out/)")
+    parser.add_argument("corpus", type=Path, help="the articles to build")
+    parser.add_argument("out", type=Path, help="a build of them, whose extraction cache is copied")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--baseline", type=Path, help="other code to measure first, as the peer")
     results_option(parser)
     args = parser.parse_args()
-    articles = sum(1 for path in (args.kept / "corpus").iterdir() if path.suffix == ".txt")
-    peer = run(args.baseline, args.kept, args.processes) if args.baseline else None
-    mine = run(ROOT, args.kept, args.processes)
+    articles = sum(1 for path in args.corpus.iterdir() if path.suffix == ".txt")
+    peer = run(args.baseline, args.corpus, args.out, args.processes) if args.baseline else None
+    mine = run(ROOT, args.corpus, args.out, args.processes)
     records = []
     for stage in STAGES:
         for index, whose in enumerate(("main process", "largest child process")[:2 if stage == FORKING else 1]):
