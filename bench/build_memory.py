@@ -27,23 +27,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from peak import status_mib
 from results import Record, results_option, save
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("extract", "link", "map, validate, store")  # ingest is too short to say anything
 FORKING = "map, validate, store"  # the one stage with child processes (extraction only reads its cache here)
-
-
-def status_mib(field: str, pid: int | str = "self") -> int:
-    """A figure of a process's /proc status in MiB: VmHWM, its peak RSS so far; VmRSS, its RSS
-    now. 0 once the process is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
 
 
 def descendants(pid: int) -> list[int]:
@@ -64,19 +53,19 @@ class _Publishing(Exception):
     """Raised where the build would publish: the figures end there."""
 
 
-def measure(corpus: Path, out: Path, processes: int) -> dict[str, tuple[int, int]]:
+def measure(corpus: Path, out: Path, processes: int) -> dict[str, tuple[float, float]]:
     """Build `corpus` into `out` with this interpreter's `pipeline`: each stage's (main peak,
     largest child peak) in MiB."""
     from pipeline import build
 
-    peaks: dict[str, list[int]] = {}
+    peaks: dict[str, list[float]] = {}
     current: list[str | None] = [None]
 
     def sample_children() -> None:
         me = os.getpid()
         while True:
             if (stage := current[0]) is not None:
-                highest = max((status_mib("VmHWM", child) for child in descendants(me)), default=0)
+                highest = max((status_mib("VmHWM", child) or 0 for child in descendants(me)), default=0)
                 peaks[stage][1] = max(peaks[stage][1], highest)
             time.sleep(0.2)
 
@@ -104,7 +93,7 @@ def measure(corpus: Path, out: Path, processes: int) -> dict[str, tuple[int, int
     return {name: tuple(values) for name, values in peaks.items() if name in (*STAGES, "publishing")}
 
 
-def run(code: Path, corpus: Path, built: Path, processes: int) -> dict[str, tuple[int, int]]:
+def run(code: Path, corpus: Path, built: Path, processes: int) -> dict[str, tuple[float, float]]:
     """`measure` in a fresh process running `code`, with a scratch copy of `built`'s extraction cache."""
     with tempfile.TemporaryDirectory(dir=built.parent) as scratch:
         out = Path(scratch) / "out"
@@ -130,15 +119,15 @@ def main() -> None:
     articles = sum(1 for path in args.corpus.iterdir() if path.suffix == ".txt")
     peer = run(args.baseline, args.corpus, args.out, args.processes) if args.baseline else None
     mine = run(ROOT, args.corpus, args.out, args.processes)
-    records = []
-    for stage in STAGES:
-        for index, whose in enumerate(("main process", "largest child process")[:2 if stage == FORKING else 1]):
-            records.append(Record(f"build peak memory of the {whose} in {stage} ({articles} articles, "
-                                  f"{args.processes} processes)", mine[stage][index], "MiB",
-                                  f"code at {args.baseline}" if peer else None, peer[stage][index] if peer else None))
-    records.append(Record(f"build memory of the main process as publishing starts ({articles} articles, "
-                          f"{args.processes} processes)", mine["publishing"][0], "MiB",
-                          f"code at {args.baseline}" if peer else None, peer["publishing"][0] if peer else None))
+    peer_name = f"code at {args.baseline}" if peer else None
+
+    def record(name: str, stage: str, index: int) -> Record:
+        return Record(f"{name} ({articles} articles, {args.processes} processes)", mine[stage][index], "MiB",
+                      peer_name, peer[stage][index] if peer else None)
+
+    records = [record(f"build peak memory of the {whose} in {stage}", stage, index) for stage in STAGES
+               for index, whose in enumerate(("main process", "largest child process")[:2 if stage == FORKING else 1])]
+    records.append(record("build memory of the main process as publishing starts", "publishing", 0))
     save(records, args.results)
 
 

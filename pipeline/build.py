@@ -213,7 +213,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
             corpus, clustered = linked([x for x in extractions if x.article.id not in quarantined], previous,
                                        clustering, extraction_digests)
             keys = event_keys(corpus, previous)
-            resolved, materialised, unpublished = _materialised_resolved(corpus, minter, keys.retired)
+            resolved_name, materialised, unpublished = _materialised_resolved(corpus, minter, keys.retired)
             context = _Context(corpus, mention_events(corpus), minter, prepare(materialised, materialised=True),
                                materialised, unpublished, cache / "validate")
         keep()
@@ -227,7 +227,7 @@ def _store_validated(extractions: list[ArticleExtraction], minter: Minter, relea
                 digesting = _subject_digests(context, list(corpus.extractions), processes, last_records)
                 if not quarantined and last_records is not None:  # the first pass
                     records = Records.read(*last_records)
-                writer.add_sorted(resolved, _resolved_lines(context.resolved, context.unpublished))
+                writer.add_sorted(resolved_name, _resolved_lines(context.resolved, context.unpublished))
                 digests = digesting()
                 as_extracted = {x.article.id: x for x in extractions}
                 inputs = {a: mapping_inputs(x, _event_keys_of(a, x, context.event_of),
@@ -409,8 +409,8 @@ def _materialised_resolved(corpus: Corpus, minter: Minter, retired: Mapping[str,
                            ) -> tuple[URIRef, set, frozenset]:
     """The resolved graph's name, its triples with their inferences, and those of them its
     published graph leaves out (`_unpublished`). Neither the mapped triples nor their inferences
-    are kept apart from their union: at 10,000 articles each set of millions of triples held a
-    quarter of a gigabyte to the build's end, and the mapping processes forked with them."""
+    are kept apart from their union: each is a set of millions of triples at 10,000 articles,
+    which were held to the build's end, and the mapping processes forked with them."""
     resolved = map_resolved(corpus, minter, retired)
     inferred = entailed(resolved.triples)
     return resolved.name, resolved.triples | inferred, _unpublished(resolved, inferred, minter)
