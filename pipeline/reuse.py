@@ -26,7 +26,8 @@ import json
 import os
 import shutil
 import sqlite3
-import zlib
+import sys
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
@@ -73,17 +74,38 @@ def fingerprint(base: str, meta: dict[str, object]) -> str:
 
 @dataclass(frozen=True)
 class PageRecord:
-    """One page of a release: its path without suffix and the lookups it made."""
+    """One page of a release: its path without suffix and the lookups it made, each as a
+    64-bit digest (`key_digests`)."""
 
     stem: str
-    lookups: bytes  # zlib-compressed JSON list of [subject, predicate, object] IRIs or null
+    lookups: bytes  # `key_digests` of the page's lookup patterns
 
     @classmethod
     def of(cls, stem: str, reads: Reads) -> PageRecord:
-        return cls(stem, zlib.compress(json.dumps(reads.patterns()).encode()))
+        return cls(stem, key_digests(reads.patterns()))
 
-    def keys(self) -> list[Key]:
-        return list(map(tuple, json.loads(zlib.decompress(self.lookups))))
+    def digests(self) -> array:
+        """The lookups' digests as integers (the same on every machine)."""
+        return _integers(self.lookups)
+
+
+def key_digests(keys: Iterable[Key]) -> bytes:
+    """Each lookup pattern's 64-bit BLAKE2b digest, little-endian, one after the other.
+
+    Whether a page can be taken is whether none of its lookups matches a changed triple: every
+    page of the previous site is asked on every publish. Kept as JSON, a page's ~90 patterns were
+    decompressed and parsed to be compared (40 us a page in a probe, 114,040 pages at 10,000
+    articles); as digests they are compared where they lie (4 us). Two patterns with one digest
+    can only make a page be drawn that could have been taken, never the other way round."""
+    return b"".join(hashlib.blake2b("\0".join("*" if term is None else "<" + term for term in key).encode(),
+                                    digest_size=8).digest() for key in keys)
+
+
+def _integers(digests: bytes) -> array:
+    values = array("Q", digests)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
 
 
 class Manifest:
@@ -194,9 +216,9 @@ class Previous:
     The manifest is opened in each process that asks (page workers have their own), and is
     not pickled with the rest when the previous site is sent to one."""
 
-    def __init__(self, site_dir: Path, changed: frozenset[Key]):
+    def __init__(self, site_dir: Path, changed: Iterable[Key]):
         self.site_dir = site_dir
-        self.changed = changed
+        self.changed = frozenset(_integers(key_digests(changed)))  # the changed lookups' digests
         self._db: tuple[int, sqlite3.Connection] | None = None
         self._folders: set[str] = set()  # folders of the new site made so far, by this process
 
@@ -232,7 +254,7 @@ class Previous:
         if row is None or row[0] != stem:
             return None
         record = PageRecord(*row)
-        return record if self.changed.isdisjoint(record.keys()) else None
+        return record if self.changed.isdisjoint(record.digests()) else None
 
     def take(self, stem: str, site_dir: Path) -> bool:
         """Hard-link (or, across file systems, copy) the page and its documents into `site_dir`;
