@@ -1,7 +1,7 @@
 """Publish throughput and peak memory: `publish()` alone, on a built publication.
 
 Builds N generated articles (bench/generate_corpus.py) into OUT, or takes the publication
-already in OUT, then times `publish(store, site, base, report_html=...)` in a fresh process (so its peak
+already in OUT, then times `publish(store, site, base, report=...)` in a fresh process (so its peak
 resident memory is publish's own; with --workers, the parent's, each worker's is apart),
 writing into a scratch folder laid out like a release (site/ beside store/): pages/s, ms
 per article, peak RSS, in one process and in --workers processes. With --add-one it then
@@ -74,15 +74,14 @@ def child(store_path: str, site: str, base: str, previous: str | None, workers: 
     from pipeline.publish import publish
 
     store = ox.Store.read_only(store_path)
-    report = Path(store_path).parent / "site" / "report.html"  # passed as the build passes it
-    report_html = report.read_text(encoding="utf-8") if report.is_file() else None
+    report = (Path(store_path).parent / "site" / "report.html").is_file()  # as the build says it
     articles = sum(1 for _ in store.query("SELECT ?a WHERE { ?a a <https://w3id.org/newsgraph/ns#Article> }",
                                           use_default_graph_as_union=True))
     kwargs = {"previous": Path(previous)} if previous else {}  # main's publish() has no `previous`
     if workers > 1:
         kwargs["workers"] = workers
     started, cpu = time.perf_counter(), time.process_time()
-    summary = publish(store, Path(site), base, report_html=report_html, **kwargs)
+    summary = publish(store, Path(site), base, report=report, **kwargs)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "pages": summary.pages, "articles": articles,
                       "rendered": getattr(summary, "rendered", summary.pages),

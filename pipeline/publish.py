@@ -61,15 +61,16 @@ class PublishSummary:
 
 
 def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None = None,
-            report_html: str | None = None, workers: int = 1, graph_digests: Mapping[str, str] | None = None,
+            report: bool = False, workers: int = 1, graph_digests: Mapping[str, str] | None = None,
             pieces: Path | None = None, lines: LineChanges | None = None,
             sources: Path | None = None) -> PublishSummary:
     """Write the site, dumps, VoID and DCAT for the dataset in `store` into `site_dir`.
 
     `previous`, when given, is the site folder of the release being replaced: pages whose
     lookups give the same results are hard-linked from it rather than drawn again, with the
-    same bytes a full publish writes. `report_html`, when given, is the build's validation
-    report (our own HTML), published as report.html and linked from the home page.
+    same bytes a full publish writes. `report` says the site has the build's validation report
+    (report.html, our own HTML, which the build writes beside the pages while they are drawn):
+    the home page links it.
     `workers` (> 1) processes share the work when `store` is on disk; the site is the same
     byte for byte. `pieces` is the folder keeping the dumps' per-graph pieces across publishes
     (a temporary one when None). `graph_digests` maps each named graph's IRI to a digest of its
@@ -84,7 +85,7 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     site_dir = Path(site_dir)
     site_dir.mkdir(parents=True, exist_ok=True)
     about = description(base, datetime.now(timezone.utc).date())
-    meta = dataclasses.asdict(about) | {"report": report_html is not None}
+    meta = dataclasses.asdict(about) | {"report": report}
     changes = union_changes(previous, store, graph_digests, lines)
     writer = SiteWriter(store, site_dir, base, meta=meta, previous=previous, changes=changes)
     kept = previous_firsts(previous, base) if changes is not None else None
@@ -116,8 +117,6 @@ def publish(store: ox.Store, site_dir: Path, base: str, *, previous: Path | None
     examples = writer.examples(EXAMPLES)
     write_descriptions(downloads, site_dir, about, base, dumps, dumps[0].statements, examples)
     writer.render("downloads.html", "downloads/index.html", title="Downloads", dumps=dumps)
-    if report_html is not None:
-        (site_dir / "report.html").write_text(report_html, encoding="utf-8")
     write_ontology(store, site_dir, base, firsts)
     write_firsts(site_dir, base, firsts)
     if pieces is not None:  # a temporary folder is gone already

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import json
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +172,27 @@ class Validation:
             lines.append(focus)
             lines += [f"  {r}" for r in results]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PackedValidation:
+    """A Validation as zlib-compressed JSON (`Validation.to_json`), with whether it conforms.
+
+    What a build holds of each article's validation until its reports are written, and what
+    the article records store: a 10,000-article build's 10,001 validations were 57 MiB packed,
+    680 MiB of JSON unpacked and 555,903 results as objects (a probe), which the build's main
+    process held from mapping to its end. Packed where it is made (in a mapping process)."""
+
+    conforms: bool
+    packed: bytes
+
+    @classmethod
+    def of(cls, validation: Validation) -> PackedValidation:
+        return cls(validation.conforms, zlib.compress(json.dumps(validation.to_json()).encode("utf-8"), 1))
+
+    def unpacked(self) -> Validation:
+        """The Validation; ValueError (or zlib.error) when what was packed is damaged (`from_json`)."""
+        return Validation.from_json(json.loads(zlib.decompress(self.packed)))
 
 
 def _results(report: Graph) -> tuple[ValidationResult, ...]:

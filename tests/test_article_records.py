@@ -62,11 +62,11 @@ def counts(out: Path) -> tuple[int, int]:
 
 
 def records(out: Path) -> dict:
-    """The release's article records: every row, the validations unzipped."""
+    """The release's article records: every row, the validations unzipped (beside their digests)."""
     with closing(sqlite3.connect(current(out).article_records)) as db:
         tables = {table: db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
                   for table in ("shared", "node", "article")}
-    tables["article"] = [(*row[:-1], json.loads(zlib.decompress(row[-1]))) for row in tables["article"]]
+    tables["article"] = [(*row[:-2], json.loads(zlib.decompress(row[-2])), row[-1]) for row in tables["article"]]
     return tables
 
 
@@ -222,3 +222,24 @@ def test_the_dumps_cut_from_the_graph_the_store_writer_kept_are_those_of_the_sto
     dumps.write_dumps(stored, out / "from-store")
     for form in dumps.FORMATS:
         assert (current(out).site / "downloads" / form.file).read_bytes() == (out / "from-store" / form.file).read_bytes()
+
+
+def test_reports_that_fail_in_their_own_process_fail_the_build_and_keep_the_release(folders, monkeypatch):
+    """With several processes the validation reports are written by a forked one while the site is
+    published: what it raises is the build's, and the current release stays as it was."""
+    corpus, out, _ = folders
+    write_corpus(corpus, ["a.txt", "b.txt"])
+    build([corpus], out, BuildOptions(workers=2))
+    before = current(out).root
+    report = (current(out).site / "report.html").read_text(encoding="utf-8")
+    assert "2 article graphs" in (current(out).report / "validation.txt").read_text(encoding="utf-8")
+
+    def failing(validations):
+        raise RuntimeError("the reports could not be written")
+
+    monkeypatch.setattr("pipeline.build.format_report", failing)  # the forked process has it too
+    write_corpus(corpus, ["a.txt"])
+    with pytest.raises(RuntimeError, match="the reports could not be written"):
+        build([corpus], out, BuildOptions(workers=2))
+    assert current(out).root == before
+    assert (current(out).site / "report.html").read_text(encoding="utf-8") == report

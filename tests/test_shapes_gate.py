@@ -6,6 +6,8 @@ The command is run against a real on-disk Oxigraph store laid out as a build wri
 
 from __future__ import annotations
 
+import json
+import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from pipeline import publication
 from pipeline.store import write_store
 from pipeline.validate import (
     SEVERITIES,
+    PackedValidation,
     Validation,
     _results,
     article_validation_graph,
@@ -79,6 +82,18 @@ def test_validation_value(validations):
     report = broken.report_graph
     assert (None, SH.conforms, Literal(False)) in report
     assert len(set(report.subjects(SH.resultSeverity, None))) == len(broken.results)
+
+
+def test_a_packed_validation_unpacks_to_the_same_and_a_damaged_one_says_so(validations):
+    for validation in validations.values():
+        packed = PackedValidation.of(validation)
+        assert packed.conforms == validation.conforms
+        assert len(packed.packed) < len(validation.report)
+        assert packed.unpacked() == validation
+    data = json.loads(zlib.decompress(PackedValidation.of(validations["001-broken"]).packed))
+    data["report"] = data["report"].replace("Hama", "Homs")
+    with pytest.raises(ValueError, match="does not match its digest"):
+        PackedValidation(False, zlib.compress(json.dumps(data).encode())).unpacked()
 
 
 def test_format_report_by_article_and_focus_node(validations):

@@ -62,7 +62,7 @@ def test_every_resource_page_is_reused_unless_what_all_pages_show_changed(tmp_pa
     assert again.reused == resource_pages and again.pages == earlier.pages
     # The dataset description (here: whether there is a report to link) is on every page.
     with_report = published(tmp_path / "report", sample_quads(), previous=tmp_path / "earlier" / "site",
-                            report_html="<!DOCTYPE html><title>r</title><p>ok</p>")
+                            report=True)
     assert with_report.reused == 0
 
 
@@ -119,9 +119,8 @@ def test_only_triples_that_change_the_union_of_graphs_count_as_changed(tmp_path)
 
 
 def test_publishing_in_worker_processes_equals_publishing_in_one(tmp_path):
-    one = published(tmp_path / "one", sample_quads(), report_html="<!DOCTYPE html><title>r</title><p>ok</p>")
-    two = published(tmp_path / "two", sample_quads(), workers=2,
-                    report_html="<!DOCTYPE html><title>r</title><p>ok</p>")
+    one = published(tmp_path / "one", sample_quads(), report=True)
+    two = published(tmp_path / "two", sample_quads(), workers=2, report=True)
     assert files(tmp_path / "two" / "site") == files(tmp_path / "one" / "site")
     assert (two.pages, two.documents, two.dumps, two.problems) == (one.pages, one.documents, one.dumps,
                                                                    one.problems)
