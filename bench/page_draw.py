@@ -14,7 +14,9 @@ alternately ROUNDS times each so that both see the same load, measures:
   - the CPU seconds of `SiteWriter.draw` of the first TAKEN pages of the store's release
     (its manifest's, OUT/current/site.pages.sqlite), with that release's site as the previous
     one and nothing changed since: every page taken (checked, hard-linked), none drawn, as
-    most pages are when an article is added;
+    most pages are when an article is added (a code reads only a manifest as it writes them:
+    since 2026-12-05 night its lookups are digests, so a baseline from before cannot take pages
+    from a release built after, nor the other way round);
   - the CPU seconds of each listing query read to its last row, alone.
 
 and checks that both drew the same bytes (.html, .ttl, .jsonld) and the same listing rows (in

@@ -122,13 +122,11 @@ def _build(inputs: Sequence[Path], out: Path, options: BuildOptions, keep: Calla
         del extracted  # nothing reads the extractions once they are mapped: not held while publishing
         store, validations = stored.store, stored.validations
         quarantined = {a: v.unpacked() for a, v in validations.items() if not v.conforms}
-        with timings.stage("publish"):
-            reported = _reporting(release, validations, minter, options.workers)
+        with timings.stage("publish"), _reports_written(release, validations, minter, options.workers):
             previous = last.site if last else None
             summary = publish(store, release.site, minter.base, previous=previous, report=True,
                               workers=options.workers, graph_digests=writer.digests, pieces=out / "cache" / "dumps",
                               lines=writer.changes, sources=kept)
-            reported()
         graphs_written = writer.written
         del store, writer  # close the store before the release is served
         _write_build_report(release, rejections, validations, timings, graphs_written, stored)
@@ -467,20 +465,23 @@ def _write_build_report(release: publication.Publication, rejections, validation
     (release.report / "build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
 
 
-def _reporting(release: publication.Publication, validations: Mapping[str, PackedValidation], minter: Minter,
-               processes: int) -> Callable[[], object]:
-    """Write the validation reports (`_write_reports`): with several processes, in one of their own,
-    forked now, while this one publishes; the call returned waits for it and raises what it
-    raised. Unpacking every article's validation to report it took 5.5 s of CPU at 10,000
-    articles (a probe), and the reports 4 s in the profile of a build that added one article,
-    before any page was drawn; this process keeps the validations packed."""
+@contextmanager
+def _reports_written(release: publication.Publication, validations: Mapping[str, PackedValidation],
+                     minter: Minter, processes: int) -> Iterator[None]:
+    """Write the validation reports (`_write_reports`) while the block runs: with several processes,
+    in one of their own, forked as it starts, which its end waits for (raising what that process
+    raised, unless the block raised: then the release is discarded once nothing writes into it).
+    Unpacking every article's validation to report it took 5.5 s of CPU at 10,000 articles (a
+    probe), and the reports 4 s in the profile of a build that added one article, before any page
+    was drawn; this process keeps the validations packed."""
     if processes <= 1:
         _write_reports(release, validations, minter)
-        return lambda: None
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-    future = pool.submit(_write_reports, release, validations, minter)
-    pool.shutdown(wait=False)  # the process ends with its task
-    return future.result
+        yield
+        return
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        written = pool.submit(_write_reports, release, validations, minter)
+        yield
+        written.result()
 
 
 def _write_reports(release: publication.Publication, packed: Mapping[str, PackedValidation], minter: Minter) -> None:

@@ -243,3 +243,22 @@ def test_reports_that_fail_in_their_own_process_fail_the_build_and_keep_the_rele
         build([corpus], out, BuildOptions(workers=2))
     assert current(out).root == before
     assert (current(out).site / "report.html").read_text(encoding="utf-8") == report
+
+
+def test_a_publish_that_fails_beside_the_reports_process_leaves_no_release_behind(folders, monkeypatch):
+    """The reports' process is waited for before the failed release is removed, so that nothing
+    writes into it once it is gone; the error is the publish's."""
+    corpus, out, _ = folders
+    write_corpus(corpus, ["a.txt", "b.txt"])
+    build([corpus], out, BuildOptions(workers=2))
+    before = current(out).root
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the site could not be published")
+
+    monkeypatch.setattr("pipeline.build.publish", failing)
+    write_corpus(corpus, ["a.txt"])
+    with pytest.raises(RuntimeError, match="the site could not be published"):
+        build([corpus], out, BuildOptions(workers=2))
+    assert current(out).root == before
+    assert sorted(path.name for path in before.parent.iterdir()) == [before.name]
