@@ -74,7 +74,7 @@ def child(store_path: str, site: str, base: str, previous: str | None, workers: 
     from pipeline.publish import publish
 
     store = ox.Store.read_only(store_path)
-    report = (Path(store_path).parent / "site" / "report.html").is_file()  # as the build says it
+    report = (Path(store_path).parent / "site" / "report.html").is_file()  # the build wrote one: the home page links it
     articles = sum(1 for _ in store.query("SELECT ?a WHERE { ?a a <https://w3id.org/newsgraph/ns#Article> }",
                                           use_default_graph_as_union=True))
     kwargs = {"previous": Path(previous)} if previous else {}  # main's publish() has no `previous`
