@@ -237,7 +237,7 @@ def _validation_digest(packed: bytes) -> str:
 
 def _checked(packed: bytes, digest: str) -> bytes:
     """`packed` if it is what was written (its digest, checked instead of unpacking it: the
-    validations of 10,000 articles took 5.5 s of CPU to unpack in a probe, 0.05 s to digest)."""
+    validations of 10,000 articles took 5.4 s of CPU to unpack in a probe, 0.05 s to digest)."""
     if _validation_digest(packed) != digest:
         raise ValueError("a stored validation does not match its digest")
     return packed
