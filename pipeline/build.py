@@ -32,7 +32,8 @@ from .publish import publish
 from .remote import PushSummary, push
 from .reason import entailed, ontology_graph
 from .store import StoredGraphs, StoreWriter, graph_documents, open_read_only, write_digests
-from .validate import PackedValidation, Validation, format_report, render_validation_html, write_merged_report
+from .validate import PackedValidation, Validation
+from .validation_report import write_reports
 from .validate_batch import Prepared, prepare, validate_articles, walk
 from .vocab import DEFAULT_BASE, Minter
 
@@ -486,11 +487,10 @@ def _reports_written(release: publication.Publication, validations: Mapping[str,
 
 def _write_reports(release: publication.Publication, packed: Mapping[str, PackedValidation], minter: Minter) -> None:
     """The SHACL report as text and as Turtle, also in the site as report.txt and report.ttl, and
-    as the site's HTML page report.html."""
-    validations = {article_id: validation.unpacked() for article_id, validation in packed.items()}
-    (release.report / "validation.txt").write_text(format_report(validations), encoding="utf-8")
-    graphs = {article_id: str(minter.article_graph(article_id)) for article_id in validations}
-    write_merged_report(validations, graphs, release.report / "validation.ttl")
+    as the site's HTML page report.html (validation_report.write_reports: one pass, each
+    validation unpacked once and let go)."""
+    graphs = {article_id: str(minter.article_graph(article_id)) for article_id in packed}
+    write_reports(packed, graphs, release.report / "validation.txt", release.report / "validation.ttl",
+                  release.site / "report.html")
     shutil.copyfile(release.report / "validation.txt", release.site / "report.txt")
     shutil.copyfile(release.report / "validation.ttl", release.site / "report.ttl")
-    (release.site / "report.html").write_text(render_validation_html(validations), encoding="utf-8")

@@ -13,14 +13,12 @@ and merges the sorted runs from disk.
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from .external_sort import sorted_in_runs
 from .siteread import Row
 
 RUN_ROWS = 10_000  # rows sorted in memory at a time (about 1 KB each, as dicts with their keys)
@@ -37,7 +35,7 @@ class Spool:
         self.count = 0
         values: Iterable[dict[str, str]] = ({var: term.value for var, term in row.items()} for row in rows)
         if order is not None:
-            values = _sorted(values, order, path)
+            values = sorted_in_runs(values, path, RUN_ROWS, _line, json.loads, key=order)
         with path.open("w", encoding="utf-8") as out:
             for value in values:
                 out.write(_line(value))
@@ -58,29 +56,6 @@ def _descending(value: str) -> tuple[int, ...]:
     # Code points negated order two strings the other way round; the closing 1 (above any
     # negated code point) puts a string after the longer ones it begins, and "" last.
     return (*(-ord(c) for c in value), 1)
-
-
-def _sorted(rows: Iterable[dict[str, str]], order: Order, path: Path) -> Iterator[dict[str, str]]:
-    """`rows` sorted by `order`, at most RUN_ROWS of them in memory: each run of that many is
-    sorted and written beside `path`, and the runs are merged as they are read back. Rows that
-    fit in one run are never written."""
-    rows = iter(rows)
-    runs: list[Path] = []
-    try:
-        while run := sorted(islice(rows, RUN_ROWS), key=order):
-            if not runs and len(run) < RUN_ROWS:
-                yield from run
-                return
-            runs.append(path.with_name(f"{path.name}.run{len(runs)}"))
-            with runs[-1].open("w", encoding="utf-8") as out:
-                out.writelines(map(_line, run))
-            del run  # before the next run is read: one run in memory at a time
-        with ExitStack() as files:
-            streams = [map(json.loads, files.enter_context(run.open(encoding="utf-8"))) for run in runs]
-            yield from heapq.merge(*streams, key=order)
-    finally:
-        for run in runs:
-            run.unlink(missing_ok=True)
 
 
 def _line(value: dict[str, str]) -> str:

@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pyshacl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyshacl.graph_abstraction import OxigraphDataGraph
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SH
+from rdflib.namespace import SH
 
 from pipeline.publication import NoPublication
 from pipeline.reason import check_consistency, materialise, mention_links
@@ -36,7 +35,7 @@ SHAPES_DIR = ROOT / "shapes"
 TEMPLATES_DIR = ROOT / "site" / "templates"
 SHAPES_NAMESPACE = "https://w3id.org/newsgraph/shapes#"
 SEVERITIES = ("Violation", "Warning", "Info")
-_SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # most severe first
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # most severe first
 
 
 # Shapes of the endpoint's service description, not of the published data.
@@ -63,6 +62,11 @@ def _namespaces() -> Graph:
 
 
 _NAMES = _namespaces().namespace_manager
+
+
+def report_prefixes() -> dict[str, str]:
+    """The prefixes a published SHACL report is written with: ours, sh and the shapes' (ngsh)."""
+    return {name: str(namespace) for name, namespace in _namespaces().namespaces() if name}
 
 
 def curie(iri: URIRef) -> str:
@@ -211,7 +215,7 @@ def _results(report: Graph) -> tuple[ValidationResult, ...]:
                 component=_show(one(SH.sourceConstraintComponent)),
             )
         )
-    return tuple(sorted(results, key=lambda r: (r.focus_node, _SEVERITY_ORDER.get(r.severity, 3), r.shape, r.value)))
+    return tuple(sorted(results, key=lambda r: (r.focus_node, SEVERITY_ORDER.get(r.severity, 3), r.shape, r.value)))
 
 
 def _message(report: Graph, result) -> str:
@@ -285,79 +289,10 @@ def article_validation_graph(article: Graph, resolved: Graph) -> Graph:
     return graph
 
 
-def format_report(validations: Mapping[str, Validation]) -> str:
-    """The readable report of a build: a summary, then results by article and focus node."""
-    blocked = [a for a, v in validations.items() if not v.conforms]
-    totals = {s: sum(v.count(s) for v in validations.values()) for s in SEVERITIES}
-    lines = [
-        f"{len(validations)} article graphs validated: {len(validations) - len(blocked)} conform, "
-        f"{len(blocked)} quarantined; {totals['Violation']} violations, {totals['Warning']} warnings, "
-        f"{totals['Info']} infos"
-    ]
-    for article_id, validation in sorted(validations.items()):
-        if not validation.results:
-            continue
-        state = "conforms" if validation.conforms else "QUARANTINED"
-        lines += ["", f"== {article_id} ({state})", validation.text]
-    return "\n".join(lines)
-
-
 @functools.cache
 def templates() -> Environment:
     """The Jinja environment of our pages (site/templates), escaping everything by default."""
     return Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True))
-
-
-FOCUS_NODES_SHOWN = 100  # focus nodes a group of results names on the report page; report.txt has all
-
-
-@dataclass(frozen=True)
-class ResultGroup:
-    """The results of one constraint with one message across the corpus, for the report page:
-    how many, on which focus nodes (each with the number of articles it was reported in, the
-    most reported first) and in how many articles."""
-
-    severity: str
-    shape: str
-    path: str
-    message: str
-    results: int
-    articles: int
-    focus_nodes: tuple[tuple[str, int], ...]
-
-
-def result_groups(validations: Mapping[str, Validation]) -> list[ResultGroup]:
-    """Every article's results grouped by severity, shape, path and message, most severe first."""
-    grouped: dict[tuple[str, str, str, str], dict[str, set[str]]] = {}
-    counts: dict[tuple[str, str, str, str], int] = {}
-    for article_id, validation in validations.items():
-        for result in validation.results:
-            key = (result.severity, result.shape, result.path, result.message)
-            grouped.setdefault(key, {}).setdefault(result.focus_node, set()).add(article_id)
-            counts[key] = counts.get(key, 0) + 1
-    groups = []
-    for key in sorted(grouped, key=lambda k: (_SEVERITY_ORDER.get(k[0], len(SEVERITIES)), -counts[k], k)):
-        nodes = grouped[key]
-        ranked = sorted(((node, len(articles)) for node, articles in nodes.items()), key=lambda n: (-n[1], n[0]))
-        groups.append(ResultGroup(*key, results=counts[key], articles=len(set().union(*nodes.values())),
-                                  focus_nodes=tuple(ranked)))
-    return groups
-
-
-def render_validation_html(validations: Mapping[str, Validation]) -> str:
-    """The validation report as an HTML page of the site: the totals, every result of the
-    quarantined articles, and the results of the rest grouped by constraint and message (a
-    corpus's warnings and infos are the same few messages on thousands of nodes; report.txt
-    and report.ttl beside the page list them all, by article)."""
-    quarantined = {a: v for a, v in sorted(validations.items()) if not v.conforms}
-    return templates().get_template("validation.html").render(
-        articles=len(validations),
-        quarantined=quarantined,
-        groups=result_groups(validations),
-        shown=FOCUS_NODES_SHOWN,
-        severities=SEVERITIES,
-        totals={s: sum(v.count(s) for v in validations.values()) for s in SEVERITIES},
-    )
 
 
 def canonical_report(ntriples: bytes) -> str:
@@ -385,7 +320,7 @@ def canonical_report(ntriples: bytes) -> str:
             if term not in described:
                 return term
             lines = sorted(f"{p} {stable(o)}" for p, o in described[term])
-            label = labels[term] = pyoxigraph.BlankNode(_digest_label("\n".join(lines)))
+            label = labels[term] = pyoxigraph.BlankNode(digest_label("\n".join(lines)))
         return label
 
     stable_triples = {pyoxigraph.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in triples}
@@ -393,48 +328,12 @@ def canonical_report(ntriples: bytes) -> str:
     return "".join(sorted(written.splitlines(keepends=True)))
 
 
-def _digest_label(text: str) -> str:
+def digest_label(text: str) -> str:
     return "r" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _report_digest(report: str) -> str:
     return hashlib.sha256(report.encode("utf-8")).hexdigest()
-
-
-_REPORT_TYPE = f" <{RDF.type}> <{SH.ValidationReport}> .\n"
-
-
-def _report_about(report: str, graph: str) -> list[str]:
-    """An article's canonical report as lines of the merged report: its sh:ValidationReport
-    relabelled by its graph too (two articles' reports may say the same), naming that graph
-    with dcterms:subject. Its result nodes keep their labels, so a result two articles share in
-    content is written once, under both."""
-    lines = report.splitlines(keepends=True)
-    top = next((line.split(" ", 1)[0] for line in lines if line.endswith(_REPORT_TYPE)), None)
-    if top is None:
-        return lines
-    about = f"_:{_digest_label(top + graph)}"
-    lines = [about + line[len(top):] if line.startswith(top + " ") else line for line in lines]
-    return lines + [f"{about} <{DCTERMS.subject}> <{graph}> .\n"]
-
-
-def write_merged_report(validations: Mapping[str, Validation], graphs: Mapping[str, str], path: Path) -> None:
-    """All articles' reports, written to `path` as Turtle by Oxigraph.
-
-    Each article's sh:ValidationReport names the graph it is about (dcterms:subject, from
-    `graphs`: article id -> article graph IRI). The file is the same for the same reports:
-    reports are canonical (`canonical_report`) and the lines are sorted, so that two builds
-    of the same corpus publish the same bytes, and a release's report can be compared with
-    the last one's line by line. The reports are put together as text, never parsed one by
-    one: a corpus's reports are millions of triples.
-    """
-    lines = set()
-    for article_id, validation in validations.items():
-        lines.update(_report_about(validation.report, graphs[article_id]))
-    document = "".join(sorted(lines)).encode("utf-8")
-    prefixes = {name: str(namespace) for name, namespace in _namespaces().namespaces() if name}
-    pyoxigraph.serialize(pyoxigraph.parse(document, format=pyoxigraph.RdfFormat.N_TRIPLES), str(path),
-                         pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes)
 
 
 class _KeptLabels(dict):
@@ -487,7 +386,8 @@ def validate_command(out_dir: Path) -> None:
     except NoPublication as error:
         click.echo(str(error), err=True)
         raise SystemExit(2) from None
-    from pipeline.validate_batch import validate_articles  # it builds on this module
+    from pipeline.validate_batch import validate_articles  # they build on this module
+    from pipeline.validation_report import format_report
 
     validations = validate_articles(publication.articles, publication.resolved)
     click.echo(format_report(validations))

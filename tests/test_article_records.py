@@ -234,10 +234,10 @@ def test_reports_that_fail_in_their_own_process_fail_the_build_and_keep_the_rele
     report = (current(out).site / "report.html").read_text(encoding="utf-8")
     assert "2 article graphs" in (current(out).report / "validation.txt").read_text(encoding="utf-8")
 
-    def failing(validations):
+    def failing(*args):
         raise RuntimeError("the reports could not be written")
 
-    monkeypatch.setattr("pipeline.build.format_report", failing)  # the forked process has it too
+    monkeypatch.setattr("pipeline.build.write_reports", failing)  # the forked process has it too
     write_corpus(corpus, ["a.txt"])
     with pytest.raises(RuntimeError, match="the reports could not be written"):
         build([corpus], out, BuildOptions(workers=2))

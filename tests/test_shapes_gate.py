@@ -11,6 +11,7 @@ import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
@@ -24,13 +25,16 @@ from pipeline.validate import (
     Validation,
     _results,
     article_validation_graph,
-    format_report,
-    write_merged_report,
     read_publication,
-    render_validation_html,
-    result_groups,
     validate_command,
     validate_graph,
+)
+from pipeline.validation_report import (
+    format_report,
+    render_validation_html,
+    result_groups,
+    write_merged_report,
+    write_reports,
 )
 from pipeline.vocab import NG, Minter
 
@@ -178,6 +182,43 @@ def test_the_written_report_is_the_same_whatever_the_order_and_holds_shared_resu
     assert len(reports) == 2
     assert len(set(written.subjects(SH.resultSeverity, None))) == len(validations["001-broken"].results)
     assert all(set(written.objects(r, SH.result)) == set(written.subjects(SH.resultSeverity, None)) for r in reports)
+
+
+def test_result_groups_name_the_most_reported_focus_nodes_and_count_them_all(validations):
+    twins = {"a": validations["001-broken"], "b": validations["001-broken"], "c": validations["000-test"]}
+    for whole, top in zip(result_groups(twins), result_groups(twins, shown=1), strict=True):
+        assert top.focus_node_count == whole.focus_node_count == len(whole.focus_nodes)
+        assert top.focus_nodes == whole.focus_nodes[:1]
+
+
+def test_the_reports_written_in_one_pass_are_those_of_the_validations_held_in_memory(validations, tmp_path,
+                                                                                    monkeypatch):
+    """The build's writer gives the same text, Turtle and page as the functions over a mapping, with
+    the merged report's lines sorted in runs of a few lines; it unpacks each validation once (a
+    quarantined one twice: the page lists its results) and leaves no scratch file."""
+    twins = {**validations, "002-twin": validations["001-broken"]}  # results shared by two articles
+    graphs = {article_id: BASE + "graph/article/" + article_id for article_id in twins}
+    write_merged_report(twins, graphs, tmp_path / "expected.ttl")
+    expected = (tmp_path / "expected.ttl").read_bytes()
+    unpacked = []
+
+    class Counted(PackedValidation):
+        def unpacked(self):
+            unpacked.append(self)
+            return super().unpacked()
+
+    packed = {article_id: Counted(v.conforms, PackedValidation.of(v).packed) for article_id, v in twins.items()}
+    monkeypatch.setattr("pipeline.validation_report.RUN_LINES", 5)
+    out = tmp_path / "out"
+    out.mkdir()
+    write_reports(packed, graphs, out / "validation.txt", out / "validation.ttl", out / "report.html")
+    assert (out / "validation.txt").read_text(encoding="utf-8") == format_report(twins)
+    assert (out / "validation.ttl").read_bytes() == expected
+    triples = list(pyoxigraph.parse(path=out / "validation.ttl", format=pyoxigraph.RdfFormat.TURTLE))
+    assert len(triples) == len(set(triples))  # the twins' shared results written once
+    assert (out / "report.html").read_text(encoding="utf-8") == render_validation_html(twins)
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "validation.ttl", "validation.txt"]
+    assert sorted(map(id, unpacked)) == sorted(id(packed[a]) for a in twins for _ in range(1 + (not twins[a].conforms)))
 
 
 def test_article_validation_graph_follows_references(sample):
