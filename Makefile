@@ -90,5 +90,6 @@ bench: setup
 	$(BIN)/python bench/endpoint_load.py --out $(BENCH_PUB) --seconds $(BENCH_SECONDS) \
 	  --label "$(BENCH_ARTICLES) articles" --results $(BENCH_RESULTS)
 	$(BIN)/python bench/listing_sort.py $(BENCH_PUB)/current/store --results $(BENCH_RESULTS)
+	$(BIN)/python bench/reports_memory.py $(BENCH_PUB) --results $(BENCH_RESULTS)
 	$(BIN)/python bench/site_scale.py --articles $(BENCH_SITE_ARTICLES) --work $(BENCH_WORK)/site \
 	  --results $(BENCH_RESULTS)

@@ -13,7 +13,12 @@ fresh process so that its peak RSS is its own:
 Printed and recorded per size: pages/s, seconds against the dump's, and peak RSS
 against the dump's; the peak RSS across sizes shows whether memory is bounded.
 
+With --pages-only, publish stops once the pages and indexes are written, before the dumps
+(bench/dumps_speed.py measures those, and they would need as much disk again as the pages);
+its records are named as such.
+
     python bench/site_scale.py --articles 1000,10000,100000
+    python bench/site_scale.py --articles 20000 --pages-only
     python bench/site_scale.py --articles 50,200 --results /tmp/smoke
 """
 
@@ -50,7 +55,7 @@ class Run:
     stages: dict[str, list[float]] = field(default_factory=dict)  # publish's stages: [seconds, peak MiB after]
 
 
-def child(task: str, store_path: Path, target: Path) -> None:
+def child(task: str, store_path: Path, target: Path, pages_only: bool) -> None:
     """In the child process: open the store, do the task, print a Run as JSON."""
     import pyoxigraph as ox
 
@@ -62,14 +67,32 @@ def child(task: str, store_path: Path, target: Path) -> None:
     if task == "publish":
         from pipeline import publish, site
 
-        site.SiteWriter.write = staged(stages, "pages and indexes", site.SiteWriter.write)
-        publish.write_dumps = staged(stages, "dumps", publish.write_dumps)
+        writers: list[site.SiteWriter] = []  # the one publish makes, for its pages' count with --pages-only
+        write_site = site.SiteWriter.write
+
+        def write(writer: site.SiteWriter, *args):
+            writers.append(writer)
+            return write_site(writer, *args)
+
+        site.SiteWriter.write = staged(stages, "pages and indexes", write)
+        publish.write_dumps = staged(stages, "dumps", _stop if pages_only else publish.write_dumps)
         publish.write_descriptions = staged(stages, "VoID and DCAT", publish.write_descriptions)
         publish.write_ontology = staged(stages, "ontology page", publish.write_ontology)
-        pages = publish.publish(store, target, DEFAULT_BASE).pages
+        try:
+            pages = publish.publish(store, target, DEFAULT_BASE).pages
+        except _PagesWritten:
+            pages = writers[0].pages
     else:
         store.dump(str(target), format=ox.RdfFormat.N_QUADS)
     print(json.dumps(asdict(Run(time.perf_counter() - started, peak_mib(), opened, pages, stages))))
+
+
+class _PagesWritten(Exception):
+    """Raised where publish would write the dumps, with --pages-only."""
+
+
+def _stop(*args, **kwargs) -> None:
+    raise _PagesWritten
 
 
 def staged(stages: dict[str, list[float]], name: str, function: Callable) -> Callable:
@@ -83,22 +106,22 @@ def staged(stages: dict[str, list[float]], name: str, function: Callable) -> Cal
     return wrapper
 
 
-def in_child(task: str, store_path: Path, target: Path) -> Run:
-    command = [sys.executable, __file__, "--child", task, str(store_path), str(target)]
+def in_child(task: str, store_path: Path, target: Path, pages_only: bool) -> Run:
+    command = [sys.executable, __file__, "--child", task, str(store_path), str(target)] + ["--pages-only"] * pages_only
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return Run(**json.loads(output.strip().splitlines()[-1]))
 
 
-def measure(articles: int, work: Path) -> tuple[int, Run, Run]:
+def measure(articles: int, work: Path, pages_only: bool) -> tuple[int, Run, Run]:
     """The synthetic publication's quads, then publish and the dump on it."""
     made = synthetic_publication(work / f"synthetic-{articles}", articles=articles)
     print(f"{articles:,} articles: {made.quads:,} quads, {made.events:,} events "
           f"(written in {made.seconds_write:.0f} s, loaded in {made.seconds_load:.0f} s)", flush=True)
     store = made.publication.store
     site = work / f"site-{articles}"
-    ours = in_child("publish", store, site)
-    dump = in_child("dump", store, work / f"dump-{articles}.nq")
-    (work / f"dump-{articles}.nq").unlink()
+    ours = in_child("publish", store, site, pages_only)
+    dump = in_child("dump", store, work / f"dump-{articles}.nq", pages_only)
+    (work / f"dump-{articles}.nq").unlink(missing_ok=True)
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 2**20
     shutil.rmtree(site)  # a site takes about 2 MB per article: keep the disk bounded between sizes
     shutil.rmtree(made.out)
@@ -111,8 +134,8 @@ def measure(articles: int, work: Path) -> tuple[int, Run, Run]:
     return made.quads, ours, dump
 
 
-def records(articles: int, quads: int, ours: Run, dump: Run) -> list[Record]:
-    label = f"{articles:,} synthetic articles, {quads / 1e6:.1f}M quads"
+def records(articles: int, quads: int, ours: Run, dump: Run, pages_only: bool) -> list[Record]:
+    label = f"{articles:,} synthetic articles, {quads / 1e6:.1f}M quads" + (", pages only" if pages_only else "")
     return [
         Record(f"site build pages/s ({label})", ours.pages / ours.seconds, "pages/s"),
         Record(f"site build seconds ({label})", ours.seconds, "s", "pyoxigraph dump to N-Quads", dump.seconds),
@@ -126,11 +149,13 @@ def main() -> None:
                         help="comma-separated corpus sizes (issue 7 also names 100000: see bench/README.md)")
     parser.add_argument("--work", type=Path, help="write the publications and sites here, one size at a time "
                                                   "(default: a temporary folder)")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="stop publish before the dumps: the pages and indexes alone")
     parser.add_argument("--child", nargs=3, metavar=("TASK", "STORE", "TARGET"), help=argparse.SUPPRESS)
     results_option(parser)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]), args.pages_only)
         return
     sizes = [int(n) for n in args.articles.split(",")]
     found: list[Record] = []
@@ -139,12 +164,12 @@ def main() -> None:
         work = args.work or Path(temporary)
         for articles in sizes:
             try:
-                quads, ours, dump = measure(articles, work)
+                quads, ours, dump = measure(articles, work, args.pages_only)
             except subprocess.CalledProcessError as error:  # e.g. killed for lack of memory: say so, go on
                 print(f"  {articles:,} articles: {error.cmd[3]} failed with status {error.returncode}\n"
                       f"{error.stderr[-2000:]}")
                 continue
-            found += records(articles, quads, ours, dump)
+            found += records(articles, quads, ours, dump, args.pages_only)
             peaks.append((articles, ours.peak_mib))
     print("\npeak RSS of publish by corpus size: " + ", ".join(f"{n:,} articles {p:,.0f} MiB" for n, p in peaks))
     for (small, low), (large, high) in zip(peaks, peaks[1:]):

@@ -1,10 +1,10 @@
-"""The publication gate: SHACL validation of each article's graph, and readable reports.
+"""The publication gate: SHACL validation of each article's graph.
 
 The build validates every article's graph (merged with the resolved triples it refers
 to) before publishing it; a graph with a Violation is quarantined, Warnings and Infos
 are only reported. The shapes are data (shapes/*.ttl); this module loads them once,
-runs pyshacl, and turns the standard SHACL report into values a person can read by
-article, focus node, shape and message.
+runs pyshacl, and turns the standard SHACL report into values (`Validation`: results by
+focus node, shape and message) that validation_report writes as the build's reports.
 """
 
 from __future__ import annotations
