@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import random
 import statistics
@@ -60,6 +61,7 @@ class Target:
     body: bytes | None
     headers: dict[str, str]
     expected: int
+    complete: Callable[[bytes], bool] | None = None  # whether an answer with the expected status is whole
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,11 @@ class Sample:
     status: int | None  # None: no answer (connection error or timeout)
     expected: int
     target: str
+    reason: str = ""  # of a 503: why the endpoint refused (`refusal`); of the expected status: not whole
 
     @property
     def ok(self) -> bool:
-        return self.status == self.expected
+        return self.status == self.expected and not self.reason
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,20 @@ class Limits:
 
 def sparql_targets(path: str) -> list[Target]:
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": JSON_RESULTS}
-    return [Target(e.name, "POST", path, urlencode({"query": e.query}).encode(), headers, 200)
+    return [Target(e.name, "POST", path, urlencode({"query": e.query}).encode(), headers, 200, results_document)
             for e in load_examples()]
+
+
+def results_document(body: bytes) -> bool:
+    """Whether `body` is a whole SPARQL JSON results document. `oxigraph serve --timeout-s`
+    answers a query that passes its time limit with status 200 and the document cut short
+    (124 bytes of invalid JSON for a query of 14 rows, with a limit of 5 s: a probe): that is
+    no answer."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and ("boolean" in document or "bindings" in document.get("results", {}))
 
 
 def site_pages(site: Path, rng: random.Random) -> list[str]:
@@ -118,11 +133,28 @@ def page_targets(pages: list[str]) -> list[Target]:
     return targets
 
 
-def _send(connection: http.client.HTTPConnection, target: Target) -> int:
+def _send(connection: http.client.HTTPConnection, target: Target) -> tuple[int, str]:
+    """The answer's status, and what was wrong with it: why a 503 was sent, or that an answer
+    with the expected status was cut short."""
     connection.request(target.method, target.path, target.body, target.headers)
     response = connection.getresponse()
-    response.read()
-    return response.status
+    body = response.read()
+    if response.status == 503:
+        return response.status, refusal(body)
+    if response.status == target.expected and target.complete and not target.complete(body):
+        return response.status, "cut short"
+    return response.status, ""
+
+
+def refusal(body: bytes) -> str:
+    """Why our endpoint answered 503, from its message (pipeline/endpoint.py): no worker free
+    within the queue's wait, the query's time limit, or a worker's memory bound."""
+    text = body.decode("utf-8", "replace")
+    for reason, phrase in (("workers busy", "workers are busy"), ("time limit", "time limit"),
+                           ("memory bound", "memory")):
+        if phrase in text:
+            return reason
+    return ""
 
 
 class Budget:
@@ -149,12 +181,12 @@ def _client(port: int, source: str, targets: list[Target], budget: Budget, origi
         target = rng.choice(targets)
         begin = time.monotonic()
         try:
-            status = _send(connection, target)
+            status, reason = _send(connection, target)
         except (OSError, http.client.HTTPException):
-            status = None
+            status, reason = None, ""
             connection.close()
             connection = http.client.HTTPConnection(LOOPBACK, port, timeout=120, source_address=(source, 0))
-        samples.append(Sample(begin - origin, time.monotonic() - begin, status, target.expected, target.name))
+        samples.append(Sample(begin - origin, time.monotonic() - begin, status, target.expected, target.name, reason))
     connection.close()
 
 
@@ -166,7 +198,8 @@ class Figures:
     p50: float  # ms
     p99: float  # ms
     errors: int
-    error_statuses: str  # "503 x56": what the errors were, by HTTP status ("none": no answer)
+    error_statuses: str  # "503 workers busy x56": what the errors were, by HTTP status ("none": no answer)
+    answered_per_second: float  # requests answered with the expected status
 
 
 def figures(samples: list[Sample], seconds: float) -> Figures:
@@ -174,13 +207,16 @@ def figures(samples: list[Sample], seconds: float) -> Figures:
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return Figures(len(samples), seconds, len(samples) / max(seconds, 1e-9), statistics.median(latencies), p99,
                    sum(1 for s in samples if not s.ok),
-                   ", ".join(f"{status or 'none'} x{n}" for status, n in
-                             Counter(s.status for s in samples if not s.ok).most_common()))
+                   ", ".join(f"{kind} x{n}" for kind, n in
+                             Counter(f"{s.status or 'none'} {s.reason}".rstrip() for s in samples if not s.ok
+                                     ).most_common()),
+                   sum(1 for s in samples if s.ok) / max(seconds, 1e-9))
 
 
 def line(label: str, f: Figures) -> str:
     return (f"{label:<34} {f.requests:7d} req  {f.per_second:8.1f} req/s  p50 {f.p50:8.1f} ms  "
-            f"p99 {f.p99:8.1f} ms  errors {f.errors}" + (f" ({f.error_statuses})" if f.errors else ""))
+            f"p99 {f.p99:8.1f} ms  errors {f.errors}" + (f" ({f.error_statuses})" if f.errors else "")
+            + f"  answered {f.answered_per_second:.2f}/s")
 
 
 @dataclass(frozen=True)
@@ -251,6 +287,8 @@ def phase_records(phase: str, label: str, ours: Figures, peer: str | None = None
     prefix = f"load {phase} ({label})"
     return [
         Record(f"{prefix} requests/s", ours.per_second, "req/s", **peer_of(theirs and theirs.per_second)),
+        Record(f"{prefix} answered/s", ours.answered_per_second, "req/s",
+               **peer_of(theirs and theirs.answered_per_second)),
         Record(f"{prefix} p50", ours.p50, "ms", **peer_of(theirs and theirs.p50)),
         Record(f"{prefix} p99", ours.p99, "ms", **peer_of(theirs and theirs.p99)),
         Record(f"{prefix} errors", ours.errors, "requests", **peer_of(theirs and theirs.errors)),
@@ -267,6 +305,7 @@ def main() -> None:
                         help="seconds into the sparql phase (default: a sixth of --seconds; <0: none)")
     parser.add_argument("--phases", default="sparql,deref,pages")
     parser.add_argument("--label", help="names the publication in the records (default: the --out folder's name)")
+    parser.add_argument("--query-workers", type=int, help="`newsgraph serve --query-workers` (default: serve's)")
     results_option(parser)
     args = parser.parse_args()
     limits = Limits(args.clients, args.seconds, args.max_requests)
@@ -274,11 +313,13 @@ def main() -> None:
     phases = args.phases.split(",")
     current = publication.current(args.out)
     label = f"{args.clients} clients, {args.label or args.out.resolve().name}"
+    if args.query_workers:
+        label += f", {args.query_workers} query workers"
     pages = site_pages(current.site, random.Random(7))
     load_before = os.getloadavg()[0]
     records: list[Record] = []
 
-    ours = start_newsgraph(args.out)
+    ours = start_newsgraph(args.out, *(["--query-workers", str(args.query_workers)] if args.query_workers else []))
     try:
         if "sparql" in phases:
             during = runaway(ours, runaway_at) if runaway_at >= 0 else None
