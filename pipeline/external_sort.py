@@ -23,7 +23,8 @@ def sorted_in_runs(items: Iterable[T], scratch: Path, run_size: int, encode: Cal
     sorted and written beside `scratch` (`encode` making one line of an item, `decode` reading
     it back), and the runs are merged as they are read back. Items that fit in one run are never
     written. The sort is stable, as `sorted` is. With `unique`, each item comes once: a run is
-    then `run_size` distinct items, so items repeated many times make few runs."""
+    then `run_size` distinct items, so items repeated many times make few runs (and distinct
+    items of one key come in no set order: give it a key that tells them apart, or none)."""
     items = iter(items)
     runs: list[Path] = []
     try:
