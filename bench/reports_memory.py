@@ -74,7 +74,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each code, alternating (medians kept)")
     results_option(parser)
     args = parser.parse_args()
-    records = (args.out / "current" / "articles.sqlite").resolve()
+    sys.path.insert(0, str(ROOT))  # here, not at import: a measuring process runs its own code's pipeline
+    from pipeline import publication
+
+    records = publication.current(args.out).article_records
     codes = {"mine": ROOT, **({"peer": args.baseline} if args.baseline else {})}
     runs: dict[str, list[dict]] = {name: [] for name in codes}
     for round_ in range(args.rounds):
