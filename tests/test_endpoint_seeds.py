@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
+import pyoxigraph
 import pytest
 import requests
 
 from pipeline.endpoint_page import load_examples
+
+ROOT = Path(__file__).resolve().parent.parent
 
 EXAMPLES = load_examples()
 # The questions the seeds can answer whatever the extractor's recall: places taken,
@@ -140,3 +144,20 @@ def test_a_gallery_query_written_for_scale_gives_its_plain_forms_rows(seeds_serv
     plain = _row_counts(seeds_server, PLAIN[name])
     assert plain, f"the seeds give {name} some rows"
     assert _row_counts(seeds_server, gallery) == plain
+
+
+def test_events_by_acled_type_keeps_the_dates_when_one_of_its_event_types_has_none():
+    """acled:AirDroneStrike maps from ngt:AirStrike and ngt:DroneStrike: an undated drone strike
+    must not leave the type without the air strike's date (an unbound value in MIN is an error)."""
+    store = pyoxigraph.Store()
+    store.load(path=str(ROOT / "ontology" / "event-types.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    store.load(input="""@prefix ng: <https://w3id.org/newsgraph/ns#> .
+@prefix ngt: <https://w3id.org/newsgraph/event-type/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://example.org/air> a ng:Event ; ng:eventType ngt:AirStrike ; ng:date "2024-12-01"^^xsd:date .
+<https://example.org/drone> a ng:Event ; ng:eventType ngt:DroneStrike .""", format=pyoxigraph.RdfFormat.TURTLE)
+    (query,) = [e.query for e in EXAMPLES if e.name == "08-events-by-acled-type"]
+    rows = {row["acled"].value: row for row in store.query(query, use_default_graph_as_union=True)}
+    strikes = rows["https://w3id.org/newsgraph/acled/AirDroneStrike"]
+    assert (strikes["events"].value, strikes["first"], strikes["last"]) == (
+        "2", pyoxigraph.Literal("2024-12-01"), pyoxigraph.Literal("2024-12-01"))
