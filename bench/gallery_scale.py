@@ -82,11 +82,12 @@ def answer(store: ox.Store, query: str) -> Answer:
     return Answer(rows, time.perf_counter() - started)
 
 
-def against_baseline(store: ox.Store, baseline: Path, rounds: int, label: str) -> list[Record]:
-    """Each query whose text differs from the baseline's, both forms timed alternately."""
+def against_baseline(store: ox.Store, baseline: Path, rounds: int, label: str,
+                     names: list[str] | None) -> list[Record]:
+    """Each query whose text differs from the baseline's (of `names`, if given), both forms timed alternately."""
     theirs = {example.name: example for example in load_examples(baseline / "site" / "queries" / "examples")}
     changed = [example for example in load_examples() if example.name in theirs
-               and example.query != theirs[example.name].query]
+               and example.query != theirs[example.name].query and (not names or example.name in names)]
     records = []
     for example in changed:
         forms: dict[str, list[Answer]] = {"ours": [], "theirs": []}
@@ -111,11 +112,12 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, metavar="CODE", help="another code's tree: time its forms beside")
     parser.add_argument("--rounds", type=int, default=3, help="with --baseline: timed runs of each form")
     parser.add_argument("--label", default="publication", help="with --baseline: names the store in the records")
+    parser.add_argument("--queries", nargs="+", metavar="NAME", help="with --baseline: only these of the changed")
     results_option(parser)
     args = parser.parse_args()
     if args.store and args.baseline:
         store = ox.Store.read_only(str(args.store))
-        save(against_baseline(store, args.baseline, args.rounds, args.label), args.results)
+        save(against_baseline(store, args.baseline, args.rounds, args.label, args.queries), args.results)
         return
     if args.store or args.baseline:
         parser.error("--store and --baseline go together")
