@@ -101,7 +101,8 @@ def against_baseline(store: ox.Store, baseline: Path, rounds: int, label: str,
               f"{sum(forms['theirs'][0].rows.values())} in the baseline's form; "
               + ("the same rows" if same else "THE ROWS DIFFER"))
         records.append(Record(f"gallery query {example.name}, {label}, in-process", round(ours, 1), "ms",
-                              "the baseline code's form of it", round(peer, 1)))
+                              "the baseline code's form of it" + ("" if same else ", whose rows differ"),
+                              round(peer, 1)))
     return records
 
 
