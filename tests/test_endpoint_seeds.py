@@ -20,16 +20,21 @@ MUST_ANSWER = {"01-places-changed-hands", "09-reported-by-one-outlet", "10-artic
                "11-evidence-for-an-event"}
 
 
+def _bindings(server, query: str) -> list[dict]:
+    """The JSON results' rows of a query POSTed to the seeds' endpoint, which must answer 200."""
+    response = requests.post(server.url + "/sparql", data={"query": query},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()["results"]["bindings"]
+
+
 def test_the_key_examples_are_in_the_gallery():
     assert MUST_ANSWER <= {example.name for example in EXAMPLES}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.name)
 def test_each_example_runs_on_the_built_seeds(seeds_server, example):
-    response = requests.post(seeds_server.url + "/sparql", data={"query": example.query},
-                             headers={"Accept": "application/sparql-results+json"}, timeout=60)
-    assert response.status_code == 200, response.text
-    rows = response.json()["results"]["bindings"]
+    rows = _bindings(seeds_server, example.query)
     if example.name in MUST_ANSWER:
         assert rows, f"{example.name} found nothing in the seeds"
 
@@ -54,10 +59,7 @@ SELECT DISTINCT ?event ?assertedBy ?deniedBy WHERE {
 
 def test_where_sources_disagree_names_who_asserts_and_who_denies_as_pairing_them_would(seeds_server):
     def rows(query: str) -> list[dict]:
-        response = requests.post(seeds_server.url + "/sparql", data={"query": query},
-                                 headers={"Accept": "application/sparql-results+json"}, timeout=60)
-        assert response.status_code == 200, response.text
-        return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+        return [{k: v["value"] for k, v in row.items()} for row in _bindings(seeds_server, query)]
 
     (gallery,) = [e.query for e in EXAMPLES if e.name == "04-sources-disagree"]
     listed, paired = rows(gallery), rows(PAIRED)
@@ -130,12 +132,9 @@ WHERE {
 
 def _row_counts(server, query: str) -> Counter:
     """The rows as a multiset; a list joined by ", " (GROUP_CONCAT's, in no set order) as a set."""
-    response = requests.post(server.url + "/sparql", data={"query": query},
-                             headers={"Accept": "application/sparql-results+json"}, timeout=60)
-    assert response.status_code == 200, response.text
     return Counter(tuple(sorted((k, frozenset(v["value"].split(", ")) if k == "ourTypes" else v["value"])
                                 for k, v in row.items()))
-                   for row in response.json()["results"]["bindings"])
+                   for row in _bindings(server, query))
 
 
 @pytest.mark.parametrize("name", sorted(PLAIN))
