@@ -40,6 +40,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 # Sorts a three-way cross join of the whole store, which holds every row at once: past any small memory bound.
 HUNGRY = ("SELECT * WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } GRAPH ?g3 { ?g ?h ?i } } "
           "ORDER BY DESC(STR(?c)) ?i")
+# Every pair of triples of the store: rows for many chunks and megabytes of JSON. Unsorted, since
+# sorting it on the on-disk store took seconds (the sort reads each term's text from the store).
+PAIRS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
 TIME_LIMIT = 3
 ROW_CAP = 100
 PER_CLIENT = 2
@@ -404,14 +407,13 @@ def test_service_description_by_format_parameter(sparql):
 def test_a_large_answer_comes_in_chunks_whole_and_holds_its_client_slot_until_sent(publication):
     """Above a chunk of rows, the worker's JSON is sent on as it comes (chunked HTTP). The query
     counts against its client's limit until the last chunk is sent."""
-    pairs = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"  # unsorted: sorting on the on-disk store took seconds
     store = pyoxigraph.Store.read_only(str(current(publication).store))
-    expected = len(list(store.query(pairs, use_default_graph_as_union=True)))
+    expected = len(list(store.query(PAIRS, use_default_graph_as_union=True)))
     assert expected > 2 * STREAM_ROWS
     wide = Server(publication, "--row-cap", str(10 * expected), "--max-client-queries", "1")
     try:
         accept = {"Accept": "application/sparql-results+json"}
-        with requests.post(wide.url + "/sparql", data={"query": pairs}, headers=accept, stream=True) as streaming:
+        with requests.post(wide.url + "/sparql", data={"query": PAIRS}, headers=accept, stream=True) as streaming:
             assert streaming.headers["Transfer-Encoding"] == "chunked"
             assert "Content-Length" not in streaming.headers and "NewsGraph-Row-Cap" not in streaming.headers
             parts = streaming.iter_content(64 * 1024)

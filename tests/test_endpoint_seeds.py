@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pyoxigraph
 import pytest
 import requests
 
+from conftest import ROOT
 from pipeline.endpoint_page import load_examples
-
-ROOT = Path(__file__).resolve().parent.parent
 
 EXAMPLES = load_examples()
 # The questions the seeds can answer whatever the extractor's recall: places taken,
